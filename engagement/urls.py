@@ -1,0 +1,44 @@
+"""HTTP routes. Wagtail's catch-all page serving comes last."""
+
+from django.conf import settings
+from django.urls import include, path
+from django.views.generic import RedirectView
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from engagement import views
+
+handler400 = "engagement.views.bad_request"
+handler403 = "engagement.views.permission_denied"
+handler404 = "engagement.views.page_not_found"
+handler500 = "engagement.views.server_error"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    # The CMS signs people in through the same rate-limited, MFA-aware allauth login as the site.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+        name="wagtailadmin_login",
+    ),
+    path(
+        "admin/logout/",
+        RedirectView.as_view(pattern_name="account_logout"),
+        name="wagtailadmin_logout",
+    ),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/", include("allauth.urls")),
+    path("places/", include("places.urls")),
+    path("forums/", include("engagement.forums.urls")),
+    path("calendar/", include("engagement.calendar.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns.append(path("", include(wagtail_urls)))
