@@ -1,5 +1,8 @@
-"""The consultation hub. Consultation pages, the survey engine and results arrive with the
-consultations capability; the hub is a Wagtail page from the start so editors can write its intro."""
+"""The consultation hub.
+
+Consultation pages, the survey engine and results arrive with the consultations capability; the
+hub is a Wagtail page from the start so editors can write its introduction.
+"""
 
 from __future__ import annotations
 

@@ -52,7 +52,15 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if size > MAX_MESSAGE_BYTES:
             await self.close(code=CLOSE_MESSAGE_TOO_LARGE)
             return
-        await super().receive(text_data=text_data, bytes_data=bytes_data)
+        # Binary frames and malformed JSON are ignored like any other unexpected message; letting
+        # them raise would tear the connection down with a server error.
+        if not text_data:
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:
+            return
+        await self.receive_json(content)
 
     async def receive_json(self, content, **kwargs) -> None:
         # The only message a client may send is a keep-alive; everything else is ignored.

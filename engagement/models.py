@@ -98,6 +98,15 @@ class User(AbstractUser):
 # --- Organisations --------------------------------------------------------------------------------
 
 
+class OrganisationQuerySet(models.QuerySet):
+    def managed_by(self, user):
+        """The organisations ``user`` administers: all for a superuser, else those they are an
+        officer of."""
+        if user.is_superuser:
+            return self
+        return self.filter(pk__in=user.organisation_ids(Membership.Role.OFFICER))
+
+
 class Organisation(models.Model):
     """A body that publishes or co-owns engagement: a council, the NHS, a VCSE group..."""
 
@@ -138,6 +147,8 @@ class Organisation(models.Model):
         User, through="engagement.Membership", related_name="organisations"
     )
 
+    objects = OrganisationQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("organisation")
@@ -154,6 +165,12 @@ class Organisation(models.Model):
 class MembershipQuerySet(models.QuerySet):
     def officers(self):
         return self.filter(role=Membership.Role.OFFICER)
+
+    def managed_by(self, user):
+        """Memberships ``user`` may administer: those of organisations they are an officer of."""
+        if user.is_superuser:
+            return self
+        return self.filter(organisation_id__in=user.organisation_ids(Membership.Role.OFFICER))
 
     def staff_roles(self):
         """Memberships whose holders must use two-factor authentication."""

@@ -15,65 +15,103 @@ from consultations.models import ConsultationIndexPage
 from engagement.models import HomePage, StandardPage
 
 SECTION_LINKS = [
-    ("/consultations/", "Consultations",
-     "Find every open consultation in the place, whoever runs it, and see what happened after."),
-    ("/places/", "Pride and shame map",
-     "Pin the places you are proud of and the places you are ashamed of."),
-    ("/forums/", "Co-design forums",
-     "Work with services and neighbours on what happens next."),
-    ("/calendar/", "Engagement calendar",
-     "Every drop-in, survey and event in one calendar, with feeds for your own."),
+    (
+        "/consultations/",
+        "Consultations",
+        "Find every open consultation in the place, whoever runs it, and see what happened after.",
+    ),
+    (
+        "/places/",
+        "Pride and shame map",
+        "Pin the places you are proud of and the places you are ashamed of.",
+    ),
+    ("/forums/", "Co-design forums", "Work with services and neighbours on what happens next."),
+    (
+        "/calendar/",
+        "Engagement calendar",
+        "Every drop-in, survey and event in one calendar, with feeds for your own.",
+    ),
 ]
 
 ACCESSIBILITY_STATEMENT = [
-    ("paragraph", "<p>This statement applies to this engagement platform. It is run by the councils, "
-     "NHS and voluntary and community organisations of the place, and built so that as many people "
-     "as possible can use it. You should be able to:</p><ul><li>change colours, contrast levels and "
-     "fonts using your browser or device settings</li><li>zoom in up to 400% without the text "
-     "spilling off the screen</li><li>navigate and take part using just a keyboard</li><li>take part "
-     "without JavaScript</li><li>use the site with a screen reader</li></ul>"),
+    (
+        "paragraph",
+        "<p>This statement applies to this engagement platform. It is run by the councils, "
+        "NHS and voluntary and community organisations of the place, and built so that as many people "
+        "as possible can use it. You should be able to:</p><ul><li>change colours, contrast levels and "
+        "fonts using your browser or device settings</li><li>zoom in up to 400% without the text "
+        "spilling off the screen</li><li>navigate and take part using just a keyboard</li><li>take part "
+        "without JavaScript</li><li>use the site with a screen reader</li></ul>",
+    ),
     ("heading", "How accessible this website is"),
-    ("paragraph", "<p>We test every page a resident or partner sees against the Web Content "
-     "Accessibility Guidelines (WCAG) version 2.2 at AA standard, with automated checks in a real "
-     "browser on every change and with manual keyboard testing. Where we know of a problem we list "
-     "it here with the date we expect to fix it.</p>"),
+    (
+        "paragraph",
+        "<p>We test every page a resident or partner sees against the Web Content "
+        "Accessibility Guidelines (WCAG) version 2.2 at AA standard, with automated checks in a real "
+        "browser on every change and with manual keyboard testing. Where we know of a problem we list "
+        "it here with the date we expect to fix it.</p>",
+    ),
     ("heading", "Feedback and contact information"),
-    ("paragraph", "<p>If you need information on this website in a different format, such as "
-     "accessible PDF, large print, easy read, audio recording or braille, contact the organisation "
-     "that runs the consultation or activity. We will consider your request and get back to you "
-     "within 5 working days.</p>"),
+    (
+        "paragraph",
+        "<p>If you need information on this website in a different format, such as "
+        "accessible PDF, large print, easy read, audio recording or braille, contact the organisation "
+        "that runs the consultation or activity. We will consider your request and get back to you "
+        "within 5 working days.</p>",
+    ),
     ("heading", "Enforcement procedure"),
-    ("paragraph", "<p>The Equality and Human Rights Commission (EHRC) is responsible for enforcing "
-     "the Public Sector Bodies (Websites and Mobile Applications) (No. 2) Accessibility Regulations "
-     "2018. If you are not happy with how we respond to your complaint, contact the Equality "
-     "Advisory and Support Service (EASS).</p>"),
+    (
+        "paragraph",
+        "<p>The Equality and Human Rights Commission (EHRC) is responsible for enforcing "
+        "the Public Sector Bodies (Websites and Mobile Applications) (No. 2) Accessibility Regulations "
+        "2018. If you are not happy with how we respond to your complaint, contact the Equality "
+        "Advisory and Support Service (EASS).</p>",
+    ),
     ("heading", "Compliance status"),
-    ("paragraph", "<p>This website is designed to be fully compliant with the Web Content "
-     "Accessibility Guidelines version 2.2 AA standard.</p>"),
+    (
+        "paragraph",
+        "<p>This website is designed to be fully compliant with the Web Content "
+        "Accessibility Guidelines version 2.2 AA standard.</p>",
+    ),
 ]
 
 PRIVACY_NOTICE = [
-    ("paragraph", "<p>This notice explains what personal data the platform holds about you, why, "
-     "and your rights. Each consultation also names the organisation responsible for it (the data "
-     "controller for your answers).</p>"),
+    (
+        "paragraph",
+        "<p>This notice explains what personal data the platform holds about you, why, "
+        "and your rights. Each consultation also names the organisation responsible for it (the data "
+        "controller for your answers).</p>",
+    ),
     ("heading", "What we hold"),
-    ("paragraph", "<ul><li>Your account: email address, display name and password (stored only as "
-     "a secure hash), and two-factor authentication details if you turn them on.</li><li>What you "
-     "contribute: consultation responses, pins on the map, forum posts and activities.</li><li>Your "
-     "preferences: the areas and topics you follow and how often you want to hear from us.</li></ul>"),
+    (
+        "paragraph",
+        "<ul><li>Your account: email address, display name and password (stored only as "
+        "a secure hash), and two-factor authentication details if you turn them on.</li><li>What you "
+        "contribute: consultation responses, pins on the map, forum posts and activities.</li><li>Your "
+        "preferences: the areas and topics you follow and how often you want to hear from us.</li></ul>",
+    ),
     ("heading", "Why we hold it"),
-    ("paragraph", "<p>Consultation responses are processed to carry out the public task of the "
-     "organisation running the consultation. Equality monitoring questions are always optional, "
-     "always offer \u201cprefer not to say\u201d, are stored apart from your answers and are only "
-     "ever reported in aggregate, with small numbers hidden.</p>"),
+    (
+        "paragraph",
+        "<p>Consultation responses are processed to carry out the public task of the "
+        "organisation running the consultation. Equality monitoring questions are always optional, "
+        "always offer \u201cprefer not to say\u201d, are stored apart from your answers and are only "
+        "ever reported in aggregate, with small numbers hidden.</p>",
+    ),
     ("heading", "How long we keep it"),
-    ("paragraph", "<p>Each consultation states how long responses are kept. When you delete your "
-     "account we remove your personal data and keep your contributions only in anonymous form, so "
-     "published totals do not change.</p>"),
+    (
+        "paragraph",
+        "<p>Each consultation states how long responses are kept. When you delete your "
+        "account we remove your personal data and keep your contributions only in anonymous form, so "
+        "published totals do not change.</p>",
+    ),
     ("heading", "Your rights"),
-    ("paragraph", "<p>You can ask for a copy of your data, ask us to correct it, or delete your "
-     "account. If you are unhappy with how your data is handled you can complain to the Information "
-     "Commissioner's Office (ICO).</p>"),
+    (
+        "paragraph",
+        "<p>You can ask for a copy of your data, ask us to correct it, or delete your "
+        "account. If you are unhappy with how your data is handled you can complain to the Information "
+        "Commissioner's Office (ICO).</p>",
+    ),
 ]
 
 
@@ -113,21 +151,37 @@ def ensure_site_structure(site_name: str = "Common Ground") -> HomePage:
 
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
-        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True,
-                            site_name=site_name)
+        Site.objects.create(
+            hostname="localhost", port=80, root_page=home, is_default_site=True, site_name=site_name
+        )
     elif site.root_page_id != home.pk:
         site.root_page = home
         site.site_name = site_name
         site.save()
 
-    _ensure_child(home, StandardPage, "accessibility", _("Accessibility statement"),
-                  summary=_("How accessible this platform is and how to tell us about a problem."),
-                  body=_stream(ACCESSIBILITY_STATEMENT))
-    _ensure_child(home, StandardPage, "privacy", _("Privacy notice"),
-                  summary=_("What personal data we hold about you, why, and your rights."),
-                  body=_stream(PRIVACY_NOTICE))
-    _ensure_child(home, ConsultationIndexPage, "consultations", _("Consultations"),
-                  introduction=_("Every consultation in the place, whichever organisation runs it."))
+    _ensure_child(
+        home,
+        StandardPage,
+        "accessibility",
+        _("Accessibility statement"),
+        summary=_("How accessible this platform is and how to tell us about a problem."),
+        body=_stream(ACCESSIBILITY_STATEMENT),
+    )
+    _ensure_child(
+        home,
+        StandardPage,
+        "privacy",
+        _("Privacy notice"),
+        summary=_("What personal data we hold about you, why, and your rights."),
+        body=_stream(PRIVACY_NOTICE),
+    )
+    _ensure_child(
+        home,
+        ConsultationIndexPage,
+        "consultations",
+        _("Consultations"),
+        introduction=_("Every consultation in the place, whichever organisation runs it."),
+    )
     return home
 
 

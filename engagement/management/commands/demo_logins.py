@@ -14,8 +14,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Common Ground is starting on {url}"))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, name, organisation, role, superuser in DEMO_ACCOUNTS:
-            what = "site administrator" if superuser else (
-                f"{role.label.lower()} at {organisation}" if role else "resident"
+            what = (
+                "site administrator"
+                if superuser
+                else (f"{role.label.lower()} at {organisation}" if role else "resident")
             )
             self.stdout.write(f"  {email:<42} {name} ({what})")
         self.stdout.write(f"The content management system is at {url}admin/")

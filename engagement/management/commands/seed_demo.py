@@ -36,14 +36,35 @@ PLACE_WEST, PLACE_EAST = -1.60, -1.10
 PLACE_SOUTH, PLACE_NORTH = 52.00, 52.40
 
 AUDIENCES = [
-    "Everyone", "Young people", "Older people", "Families", "Carers", "Disabled people",
-    "Tenants", "Businesses", "Non-English speakers", "Seldom-heard groups",
+    "Everyone",
+    "Young people",
+    "Older people",
+    "Families",
+    "Carers",
+    "Disabled people",
+    "Tenants",
+    "Businesses",
+    "Non-English speakers",
+    "Seldom-heard groups",
 ]
 SERVICE_CATEGORIES = [
-    "Street cleaning", "Waste and recycling", "Parks and green spaces", "Play areas",
-    "Roads and pavements", "Public transport", "Parking", "Street lighting", "Community safety",
-    "Libraries", "Leisure and sport", "Arts and culture", "Community centres and hubs",
-    "Local centres and high streets", "Planning and development", "Housing", "Other",
+    "Street cleaning",
+    "Waste and recycling",
+    "Parks and green spaces",
+    "Play areas",
+    "Roads and pavements",
+    "Public transport",
+    "Parking",
+    "Street lighting",
+    "Community safety",
+    "Libraries",
+    "Leisure and sport",
+    "Arts and culture",
+    "Community centres and hubs",
+    "Local centres and high streets",
+    "Planning and development",
+    "Housing",
+    "Other",
 ]
 
 K = Organisation.Kind
@@ -75,16 +96,41 @@ DEMO_ACCOUNTS = [
     # email, display name, organisation, role, superuser
     ("resident@demo.commonground.test", "Rosa Resident", None, None, False),
     ("resident2@demo.commonground.test", "Sam Neighbour", None, None, False),
-    ("partner@demo.commonground.test", "Priya Partner", "Eastbrook Food Network",
-     Membership.Role.PARTNER, False),
-    ("officer@demo.commonground.test", "Owen Officer", "Marlshire County Council",
-     Membership.Role.OFFICER, False),
-    ("district.officer@demo.commonground.test", "Dana District", "Sandham District Council",
-     Membership.Role.OFFICER, False),
-    ("nhs.officer@demo.commonground.test", "Nia NHS", "Marlshire Health and Care Partnership",
-     Membership.Role.OFFICER, False),
-    ("moderator@demo.commonground.test", "Mo Moderator", "Marlshire County Council",
-     Membership.Role.MODERATOR, False),
+    (
+        "partner@demo.commonground.test",
+        "Priya Partner",
+        "Eastbrook Food Network",
+        Membership.Role.PARTNER,
+        False,
+    ),
+    (
+        "officer@demo.commonground.test",
+        "Owen Officer",
+        "Marlshire County Council",
+        Membership.Role.OFFICER,
+        False,
+    ),
+    (
+        "district.officer@demo.commonground.test",
+        "Dana District",
+        "Sandham District Council",
+        Membership.Role.OFFICER,
+        False,
+    ),
+    (
+        "nhs.officer@demo.commonground.test",
+        "Nia NHS",
+        "Marlshire Health and Care Partnership",
+        Membership.Role.OFFICER,
+        False,
+    ),
+    (
+        "moderator@demo.commonground.test",
+        "Mo Moderator",
+        "Marlshire County Council",
+        Membership.Role.MODERATOR,
+        False,
+    ),
     ("admin@demo.commonground.test", "Ada Admin", None, None, True),
 ]
 
@@ -128,11 +174,13 @@ class Command(BaseCommand):
             areas = self.seed_areas()
             organisations = self.seed_organisations(areas)
             self.seed_accounts(organisations)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo place ready: {Area.objects.wards().count()} wards in "
-            f"{Area.objects.districts().count()} districts, "
-            f"{Organisation.objects.count()} organisations, {len(DEMO_ACCOUNTS)} demo accounts."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo place ready: {Area.objects.wards().count()} wards in "
+                f"{Area.objects.districts().count()} districts, "
+                f"{Organisation.objects.count()} organisations, {len(DEMO_ACCOUNTS)} demo accounts."
+            )
+        )
 
     def seed_taxonomies(self) -> None:
         for model, names in ((Audience, AUDIENCES), (ServiceCategory, SERVICE_CATEGORIES)):
@@ -165,9 +213,7 @@ class Command(BaseCommand):
                     "parent": county,
                     "code": f"E0700{row + 1:04d}",
                     "population": population,
-                    "boundary": polygon(
-                        [grid[row][0], *grid[row][1:], *reversed(grid[row + 1])]
-                    ),
+                    "boundary": polygon([grid[row][0], *grid[row][1:], *reversed(grid[row + 1])]),
                 },
             )
             areas[district_name] = district
