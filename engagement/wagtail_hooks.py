@@ -57,8 +57,7 @@ class _InstancePermissionMixin:
 
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)
-        policy = self.permission_policy
-        if not policy.user_has_permission_for_instance(self.request.user, self.instance_action, obj):
+        if not self.user_has_permission_for_instance(self.instance_action, obj):
             raise PermissionDenied
         return obj
 
@@ -122,12 +121,16 @@ class MembershipForm(WagtailAdminModelForm):
     def clean(self):
         cleaned = super().clean()
         organisation = cleaned.get("organisation")
-        user = getattr(self.instance, "user", None) if self.instance.user_id else None
-        if organisation and user and not self.instance.pk:
-            if Membership.objects.filter(user=user, organisation=organisation).exists():
-                self.add_error(
-                    "email", _("This person already has a role in this organisation.")
-                )
+        duplicate = (
+            organisation is not None
+            and not self.instance.pk
+            and self.instance.user_id is not None
+            and Membership.objects.filter(
+                user_id=self.instance.user_id, organisation=organisation
+            ).exists()
+        )
+        if duplicate:
+            self.add_error("email", _("This person already has a role in this organisation."))
         return cleaned
 
 
