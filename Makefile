@@ -54,7 +54,7 @@ test-fast: deps
 	$(VENV)/bin/pytest -m "not e2e"
 
 bench: deps
-	@scripts/ensure-test-tools
+	@scripts/ensure-test-tools bench
 	$(PY) bench/run.py
 
 lint: deps

@@ -34,7 +34,10 @@ class ResilientRedisCache(RedisCache):
         try:
             return super().add(key, value, timeout, version)
         except RedisError as error:
-            return self._degraded("add", error, False)
+            # Reads miss, so the key counts as absent and the add as done. Answering False would
+            # read as "already held": allauth's rate-limit lock would never be acquired and every
+            # sign-in, sign-up and TOTP code would be refused while Redis is down.
+            return self._degraded("add", error, True)
 
     def get(self, key, default=None, version=None):
         try:

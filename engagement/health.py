@@ -35,7 +35,9 @@ async def check_channel_layer() -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer is configured")
-    channel = await layer.new_channel("healthz.")
+    # A plain channel name, not new_channel()'s process-local "!" kind: channels_redis reads all
+    # of those through one shared lock, which an idle WebSocket consumer holds while it waits.
+    channel = f"healthz.{uuid.uuid4().hex}"
     await layer.send(channel, {"type": "healthz.ping"})
     message = await asyncio.wait_for(layer.receive(channel), CHECK_TIMEOUT_SECONDS)
     if message.get("type") != "healthz.ping":

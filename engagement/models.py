@@ -207,6 +207,18 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} – {self.organisation}"
 
+    def is_last_officer(self) -> bool:
+        """Whether removing or demoting this membership would leave its organisation with no
+        officer to administer it."""
+        return (
+            self.pk is not None
+            and Membership.objects.filter(pk=self.pk, role=Membership.Role.OFFICER).exists()
+            and not Membership.objects.officers()
+            .filter(organisation_id=self.organisation_id)
+            .exclude(pk=self.pk)
+            .exists()
+        )
+
 
 # --- The place ------------------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ handler400 = "engagement.views.bad_request"
 handler403 = "engagement.views.permission_denied"
 handler404 = "engagement.views.page_not_found"
 handler500 = "engagement.views.server_error"
+# allauth looks this up on the root URLconf when a rate limit is hit.
+handler429 = "engagement.views.too_many_requests"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

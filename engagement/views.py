@@ -81,3 +81,10 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "400.html", status=400)
+
+
+def too_many_requests(request: HttpRequest, exception=None) -> HttpResponse:
+    """A burst of attempts (sign-in, sign-up, password reset...) gets a clear page, not an error."""
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response

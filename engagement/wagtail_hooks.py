@@ -8,11 +8,15 @@ rest of the site cannot disagree about who may do what.
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views.generic import DeleteView, EditView, IndexView
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -48,15 +52,26 @@ register_permission_policy(Membership, RulesPermissionPolicy(Membership))
 class ScopedIndexView(IndexView):
     """Lists only the objects the signed-in user administers."""
 
+    # Foreign keys shown in the listing, loaded with it rather than one query per row.
+    list_select_related: tuple[str, ...] = ()
+
     def get_base_queryset(self):
-        return super().get_base_queryset() & self.model.objects.managed_by(self.request.user)
+        queryset = super().get_base_queryset() & self.model.objects.managed_by(self.request.user)
+        if self.list_select_related:  # select_related() with no names would follow every key
+            queryset = queryset.select_related(*self.list_select_related)
+        return queryset
+
+
+class MembershipIndexView(ScopedIndexView):
+    list_select_related = ("user", "organisation")
 
 
 class _InstancePermissionMixin:
     instance_action = "change"
 
-    def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
+    # Edit and delete views take a queryset argument; history and usage views take none.
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
         if not self.user_has_permission_for_instance(self.instance_action, obj):
             raise PermissionDenied
         return obj
@@ -70,6 +85,16 @@ class ScopedDeleteView(_InstancePermissionMixin, DeleteView):
     instance_action = "delete"
 
 
+# Wagtail checks history and usage only against the model ("may change at least one"), which
+# would show an officer the audit trail of any organisation or membership by its id.
+class ScopedHistoryView(_InstancePermissionMixin, HistoryView):
+    instance_action = "change"
+
+
+class ScopedUsageView(_InstancePermissionMixin, UsageView):
+    instance_action = "change"
+
+
 class OrganisationViewSet(ModelViewSet):
     model = Organisation
     icon = "group"
@@ -79,10 +104,18 @@ class OrganisationViewSet(ModelViewSet):
     index_view_class = ScopedIndexView
     edit_view_class = ScopedEditView
     delete_view_class = ScopedDeleteView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
     list_display = ["name", "kind", "website"]
     list_filter = ["kind"]
     search_fields = ["name"]
     form_fields = ["name", "slug", "kind", "description", "website", "contact_email", "areas"]
+
+
+LAST_OFFICER_MESSAGE = _(
+    "This is the organisation's only officer. Add another officer before removing or changing "
+    "this role."
+)
 
 
 class MembershipForm(WagtailAdminModelForm):
@@ -131,7 +164,23 @@ class MembershipForm(WagtailAdminModelForm):
         )
         if duplicate:
             self.add_error("email", _("This person already has a role in this organisation."))
+        if (
+            self.instance.pk
+            and cleaned.get("role") != Membership.Role.OFFICER
+            and self.instance.is_last_officer()
+        ):
+            self.add_error("role", LAST_OFFICER_MESSAGE)
         return cleaned
+
+
+class MembershipDeleteView(ScopedDeleteView):
+    """Refuses to remove an organisation's last officer: nobody could administer it after."""
+
+    def post(self, request, *args, **kwargs):
+        if self.object.is_last_officer():
+            messages.error(request, LAST_OFFICER_MESSAGE)
+            return redirect(self.get_success_url())
+        return super().post(request, *args, **kwargs)
 
 
 class MembershipViewSet(ModelViewSet):
@@ -140,9 +189,11 @@ class MembershipViewSet(ModelViewSet):
     menu_label = _("Members and roles")
     menu_order = 260
     add_to_admin_menu = True
-    index_view_class = ScopedIndexView
+    index_view_class = MembershipIndexView
     edit_view_class = ScopedEditView
-    delete_view_class = ScopedDeleteView
+    delete_view_class = MembershipDeleteView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
     list_display = ["user", "organisation", "role", "created_at"]
     list_filter = ["role", "organisation"]
     search_fields = ["user__email", "user__display_name", "organisation__name"]

@@ -1,0 +1,616 @@
+"""``make bench``: load-test the platform on its production stack and print the figures.
+
+1. Starts PostgreSQL and Redis on loopback as child processes (or uses $DATABASE_URL / $REDIS_URL
+   when they are set), migrates, seeds the demo place and collects static files into a temporary
+   STATIC_ROOT (DEBUG=0 serves them through WhiteNoise's manifest storage).
+2. Counts the SQL queries of every page once, in a child process (``bench/queries.py``).
+3. Starts five daphne processes at once, while the demo data is seeded (DEBUG=0, production
+   security settings apart from HTTPS, ``bench.settings``, which adds the framework floor
+   ``/bench/floor``: a trivial view behind the same middleware), in three server sets:
+
+   - **one process**, with the PostgreSQL connection pool: what one process can carry;
+   - **two processes**, with the pool: the deployed shape (``docker-compose.yml`` runs two daphne
+     replicas, ``web1`` and ``web2``, behind nginx on a 2-core machine);
+   - **two processes without the pool** (``DB_POOL=0``), for the pool's effect.
+
+   Idle sets cost nothing measurable (their CPU time still counts as this benchmark's when the
+   machine's other load is worked out); starting them together saves a quarter of a minute.
+4. Drives each URL with 20 concurrent closed-loop users from a separate process
+   (``bench/loadgen.py``). Against two processes the users are dealt out round-robin, 10 to each
+   port: that stands in for nginx in front of the replicas, which is not itself measured. It
+   reports requests, errors, throughput and p50/p95/p99 latency beside the floor of the same
+   server set, the server-side CPU per request, and how much CPU other processes on the machine
+   took meanwhile. The QUALITY.md target for pages (p95 <= 300 ms, 0 errors at 20 concurrent
+   users) is judged on the deployed shape; the one-process figures are shown beside it.
+
+The tables are printed and written to ``bench/results/latest.md`` (with the raw figures and the
+SQL in ``latest.json``). Exits non-zero only when the harness itself fails; a missed target is
+reported loudly but is a result, not a crash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+os.chdir(REPO)
+
+from bench import FLOOR_PATH  # noqa: E402
+from tests.servers import free_port, postgres_server, redis_server, wait_for_port  # noqa: E402
+
+TARGET_P95_MS = 300.0
+RESULTS_DIR = REPO / "bench" / "results"
+
+# Server sets: name -> (processes, extra environment).
+SERVER_SETS = {
+    "one": (1, {"DB_POOL": "1"}),
+    "two": (2, {"DB_POOL": "1"}),
+    "two-nopool": (2, {"DB_POOL": "0"}),
+}
+PAGES = [
+    ("framework floor", FLOOR_PATH),
+    ("health check", "/healthz"),
+    ("home page", "/"),
+    ("sign in", "/accounts/login/"),
+    ("consultation hub", "/consultations/"),
+    ("accessibility statement", "/accessibility/"),
+]
+# (server set, [(label, path)]) in the order they run. The floor on the deployed shape runs again
+# last, so drift during the run shows.
+PHASES = [
+    ("one", PAGES),
+    ("two", PAGES),
+    ("two-nopool", [("health check", "/healthz"), ("home page", "/")]),
+    ("two", [("framework floor (again)", FLOOR_PATH)]),
+]
+
+
+class HarnessError(RuntimeError):
+    """The benchmark could not be run (as opposed to a target being missed)."""
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+class Child:
+    """A child process started from the repository root, its output collected in temp files."""
+
+    def __init__(self, args: list[str], env: dict[str, str], what: str, timeout: float):
+        self.what, self.timeout, self.started = what, timeout, time.monotonic()
+        self.stdout = tempfile.TemporaryFile()  # noqa: SIM115 - closed in wait()
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in wait()
+        self.process = subprocess.Popen(
+            args, cwd=REPO, env={**os.environ, **env}, stdout=self.stdout, stderr=self.stderr
+        )
+
+    def wait(self) -> str:
+        """Wait for the child; return its stdout or raise HarnessError."""
+        try:
+            self.process.wait(timeout=max(1.0, self.started + self.timeout - time.monotonic()))
+        except subprocess.TimeoutExpired as error:
+            self.process.kill()
+            self.process.wait()
+            raise HarnessError(f"{self.what} did not finish within {self.timeout:.0f}s") from error
+        finally:
+            if self.process.poll() is None:  # interrupted: do not leave it running
+                self.process.kill()
+                self.process.wait()
+        self.stdout.seek(0)
+        self.stderr.seek(0)
+        out = self.stdout.read().decode(errors="replace")
+        err = self.stderr.read().decode(errors="replace")
+        self.stdout.close()
+        self.stderr.close()
+        if self.process.returncode != 0:
+            raise HarnessError(
+                f"{self.what} failed (exit {self.process.returncode}):\n{out[-3000:]}{err[-3000:]}"
+            )
+        say(f"{self.what}: finished within {time.monotonic() - self.started:.1f}s")
+        return out
+
+
+def run_child(args: list[str], env: dict[str, str], what: str, timeout: float) -> str:
+    return Child(args, env, what, timeout).wait()
+
+
+def manage(*args: str, env: dict[str, str], timeout: float = 300) -> Child:
+    return Child([sys.executable, "manage.py", *args], env, f"manage.py {args[0]}", timeout)
+
+
+def server_environment(database_url: str, redis_url: str, workdir: Path) -> dict[str, str]:
+    """Production settings on loopback: DEBUG off, no HTTPS (there is no proxy in front)."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "ENV_FILE": "/nonexistent",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(48),  # 64 characters
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "STATIC_ROOT": str(workdir / "static"),
+        "MEDIA_ROOT": str(workdir / "media"),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@dataclass
+class Daphne:
+    name: str
+    port: int
+    process: subprocess.Popen
+    log_path: Path
+
+
+@contextlib.contextmanager
+def daphne_processes(specs: list[tuple[str, dict[str, str]]], workdir: Path):
+    """Start one daphne per (name, environment) at once and yield them, stopping them on exit.
+
+    Each is the production command (``daphne -b 127.0.0.1 -p PORT engagement.asgi:application``,
+    access log on stdout, here a file) and is stopped by its own PID on the way out. They boot
+    while the caller does other work; ``wait_until_serving`` waits for them.
+    """
+    servers: list[Daphne] = []
+    try:
+        for name, env in specs:
+            port = free_port()
+            log_path = workdir / f"daphne-{name}.log"
+            with log_path.open("wb") as log:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+                    + ["engagement.asgi:application"],
+                    cwd=REPO,
+                    env={**os.environ, **env},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            servers.append(Daphne(name, port, process, log_path))
+        yield servers
+    finally:
+        for server in servers:
+            if server.process.poll() is None:
+                server.process.terminate()
+        for server in servers:
+            try:
+                server.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.process.kill()
+                server.process.wait()
+
+
+def wait_until_serving(servers: list[Daphne]) -> None:
+    """Wait until every server listens and answers /healthz (which also opens its pool)."""
+    for server in servers:
+        try:
+            wait_for_port(server.port, timeout=90, process=server.process)
+            url = f"http://127.0.0.1:{server.port}/healthz"
+            urllib.request.urlopen(url, timeout=20).close()
+        except (RuntimeError, TimeoutError, OSError) as error:
+            tail = server.log_path.read_text(errors="replace")[-3000:]
+            raise HarnessError(f"daphne {server.name} did not start: {error}\n{tail}") from error
+
+
+def service_pids(database_url: str, redis_url: str) -> dict[str, int]:
+    """PIDs of the PostgreSQL postmaster and redis-server, when they run on this machine.
+
+    The postmaster is the parent of every backend; it accumulates the CPU time of the
+    per-request backends it has reaped (without the pool, Django opens one connection per request).
+    """
+    import psycopg
+    import redis
+
+    pids = {}
+    with psycopg.connect(database_url, connect_timeout=5) as connection:
+        backend = connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if b"postgres" in Path(f"/proc/{backend}/cmdline").read_bytes():
+                stat = Path(f"/proc/{backend}/stat").read_text()
+                pids["postgres"] = int(stat.rsplit(")", 1)[1].split()[1])
+    client = redis.Redis.from_url(redis_url, socket_timeout=5)
+    try:
+        redis_pid = int(client.info("server")["process_id"])
+    finally:
+        client.close()
+    with contextlib.suppress(OSError):
+        if b"redis" in Path(f"/proc/{redis_pid}/cmdline").read_bytes():
+            pids["redis"] = redis_pid
+    return pids
+
+
+def client_connections(database_url: str) -> int:
+    """Client connections PostgreSQL holds open, apart from the one asking."""
+    import psycopg
+
+    with psycopg.connect(database_url, connect_timeout=5) as connection:
+        return connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+
+
+def load_average() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def machine_info(database_url: str, redis_url: str) -> dict[str, str]:
+    import psycopg
+    import redis
+
+    def version(package: str) -> str:
+        try:
+            return importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
+    cpu_model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    memory = "unknown"
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kib = int(Path("/proc/meminfo").read_text().splitlines()[0].split()[1])
+        memory = f"{kib / 1024 / 1024:.1f} GiB"
+    with psycopg.connect(database_url, connect_timeout=5) as connection:
+        postgres = connection.execute("SHOW server_version").fetchone()[0]
+    client = redis.Redis.from_url(redis_url, socket_timeout=5)
+    try:
+        redis_version = client.info("server")["redis_version"]
+    finally:
+        client.close()
+    return {
+        "CPUs": f"{os.cpu_count()} ({len(os.sched_getaffinity(0))} usable) × {cpu_model}",
+        "Memory": memory,
+        "OS": platform.platform(),
+        "Python": platform.python_version(),
+        "Django": version("django"),
+        "Wagtail": version("wagtail"),
+        "daphne": version("daphne"),
+        "Twisted": version("twisted"),
+        "Channels": version("channels"),
+        "psycopg / psycopg-pool": f"{version('psycopg')} / {version('psycopg-pool')}",
+        "PostgreSQL": postgres,
+        "Redis": redis_version,
+    }
+
+
+def verdict(row: dict) -> bool:
+    return (
+        row["requests"] > 0
+        and row["errors"] == 0
+        and math.isfinite(row["p95_ms"])
+        and row["p95_ms"] <= TARGET_P95_MS
+    )
+
+
+def derive(row: dict, server_set: str, cpus: int) -> None:
+    """Add app/db CPU per request and the machine's other load to a load-generator result."""
+    cpu, requests = row["cpu_s"], row["requests"]
+    app = [seconds for name, seconds in cpu.items() if name.startswith(f"web:{server_set}:")]
+    db = [cpu[name] for name in ("postgres", "redis") if cpu.get(name) is not None]
+    row["app_cpu_ms"] = sum(app) * 1000 / requests if requests and None not in app else None
+    row["db_cpu_ms"] = sum(db) * 1000 / requests if requests and db else None
+    ours = sum(seconds for seconds in cpu.values() if seconds is not None)
+    capacity = row["window_s"] * cpus
+    machine = row["machine_s"]
+    row["other_share"] = max(0.0, machine["processes"] - ours) / capacity
+    row["steal_share"] = machine["steal"] / capacity
+    row["interrupt_share"] = machine["interrupts"] / capacity
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    return f"{value:.{digits}f}" if value is not None and math.isfinite(value) else "–"
+
+
+def table(rows: list[dict], floor_p95: float, judged: bool) -> list[str]:
+    last = "Target" if judged else "≤ 300 ms?"
+    lines = [
+        "| URL | What | SQL queries | Requests | Errors | Req/s | p50 ms | p95 ms | p99 ms "
+        f"| p95 ÷ floor | CPU ms/req app + db | Other load | KB | {last} |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for row in rows:
+        ratio = row["p95_ms"] / floor_p95 if floor_p95 and math.isfinite(floor_p95) else math.nan
+        queries = row.get("queries")
+        query_text = "–" if queries is None else str(queries)
+        if queries is not None and row.get("queries_first") not in (None, queries):
+            query_text += f" ({row['queries_first']} cold)"
+        if row.get("status") not in (None, 200):
+            query_text += f" (HTTP {row['status']})"
+        errors = str(row["errors"])
+        if row["errors"]:
+            errors += " (" + ", ".join(f"{k}: {v}" for k, v in row["error_kinds"].items()) + ")"
+        if judged:
+            mark = "PASS" if verdict(row) else "**FAIL**"
+        else:
+            mark = "yes" if verdict(row) else "**no**"
+        lines.append(
+            f"| `{row['path']}` | {row['label']} | {query_text} | {row['requests']} | {errors} "
+            f"| {row['throughput_rps']:.0f} | {number(row['p50_ms'])} | {number(row['p95_ms'])} "
+            f"| {number(row['p99_ms'])} | {number(ratio)}× "
+            f"| {number(row['app_cpu_ms'])} + {number(row['db_cpu_ms'])} "
+            f"| {row['other_share']:.0%} | {row['mean_body_bytes'] / 1024:.1f} | {mark} |"
+        )
+    return lines
+
+
+def render(results: dict[str, list[dict]], info: dict[str, str], config: dict, notes: list[str]):
+    one, two, nopool = results["one"], results["two"], results["two-nopool"]
+    lines = [
+        f"# Common Ground benchmark, {config['date']}",
+        "",
+        f"`make bench`: daphne with DEBUG=0, PostgreSQL and Redis on loopback, on one "
+        f"{config['cpus']}-CPU machine. {config['users']} concurrent closed-loop users per URL "
+        f"(keep-alive, anonymous, no cookies), {config['warmup']:g} s warm-up then "
+        f"{config['duration']:g} s measured, from a separate load-generator process. The framework "
+        f'floor is `{FLOOR_PATH}`, a view returning "ok" behind the same middleware on the same '
+        "servers. Target for pages (QUALITY.md): p95 ≤ "
+        f"{TARGET_P95_MS:.0f} ms and 0 errors at 20 concurrent users, **judged on the deployed "
+        "shape** (two processes).",
+        "",
+        "## Deployed shape: two daphne processes, connection pool on",
+        "",
+        "As `docker-compose.yml` runs it (`web1`, `web2`). The load generator deals its users out "
+        "round-robin, 10 to each process, in place of nginx; nginx is not in the measurement.",
+        "",
+        *table(two, two[0]["p95_ms"], judged=True),
+        "",
+        "## Per-process capacity: one daphne process, connection pool on",
+        "",
+        "All 20 users on one process, which can use one core: what a single replica carries. "
+        "For reference; not the shape the target is judged on.",
+        "",
+        *table(one, one[0]["p95_ms"], judged=False),
+        "",
+        "## Connection pool on vs off (two processes)",
+        "",
+        "| URL | Pool | Req/s | p50 ms | p95 ms | CPU ms/req app + db | Other load |",
+        "|---|---|--:|--:|--:|--:|--:|",
+    ]
+    pooled = {row["path"]: row for row in two}
+    for row in nopool:
+        for label, item in (("on", pooled.get(row["path"])), ("off (`DB_POOL=0`)", row)):
+            if item is None:
+                continue
+            lines.append(
+                f"| `{item['path']}` | {label} | {item['throughput_rps']:.0f} "
+                f"| {number(item['p50_ms'])} | {number(item['p95_ms'])} "
+                f"| {number(item['app_cpu_ms'])} + {number(item['db_cpu_ms'])} "
+                f"| {item['other_share']:.0%} |"
+            )
+    lines += [
+        "",
+        "- SQL queries: per request in the steady state, counted once per page with Django's test "
+        'client against the same database ("cold": the first request of a fresh process, when '
+        "it differs).",
+        "- CPU ms/req: CPU time the daphne process(es) under test (app) and PostgreSQL + Redis "
+        "(db) spent per request during the measured window, read from /proc. Unlike latency it "
+        "barely changes when other work shares the machine; one process can serve at most about "
+        "1000 ÷ app CPU requests per second.",
+        "- Other load: share of the machine's CPU time (user + system, all CPUs) that processes "
+        "other than this benchmark's used during the measured window. Interrupt time (where "
+        "loopback networking lands) and hypervisor steal are left out of it and given in the "
+        "notes.",
+        f"- The load generator itself used {number(config['loadgen_cpu'], 2)} CPU ms per request "
+        "at most, on the same machine.",
+        "- KB: mean response body.",
+        f"- Load average (1/5/15 min) before setup: {config['load_before']}; when the load test "
+        f"started: {config['load_at_start']}; at the end: {config['load_after']}.",
+        "",
+    ]
+    if notes:
+        lines += ["Notes:", "", *[f"- {note}" for note in notes], ""]
+    lines += ["## Machine", "", "| | |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in info.items()]
+    lines += ["", f"Total harness time: {config['elapsed']:.0f} s.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Load-test Common Ground (make bench).")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--warmup", type=float, default=1.5)
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--pause", type=float, default=0.5, help="idle seconds between URLs")
+    parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.md")
+    args = parser.parse_args(argv)
+
+    # Unwind the context managers (and so stop every server) on SIGTERM as on Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    began = time.monotonic()
+    load_before = load_average()
+    cpus = os.cpu_count() or 1
+    notes: list[str] = []
+    results: dict[str, list[dict]] = {name: [] for name in SERVER_SETS}
+    with contextlib.ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cg-bench-")))
+        if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+            notes.append("PostgreSQL from $DATABASE_URL (migrated and seeded in place).")
+        say("starting PostgreSQL")
+        database_url = stack.enter_context(postgres_server())
+        if os.environ.get("REDIS_URL"):
+            notes.append("Redis from $REDIS_URL.")
+        say("starting Redis")
+        redis_url = stack.enter_context(redis_server())
+        env = server_environment(database_url, redis_url, workdir)
+
+        # collectstatic needs no database, so it runs beside migrate. The servers need both (the
+        # static manifest is read at start-up) but not the demo data, so they boot beside
+        # seed_demo and the query counts.
+        collectstatic = manage("collectstatic", "--noinput", env=env)
+        try:
+            manage("migrate", "--noinput", env=env).wait()
+        finally:
+            collectstatic.wait()
+        specs = [
+            (f"{name}:{index + 1}", {**env, **extra})
+            for name, (count, extra) in SERVER_SETS.items()
+            for index in range(count)
+        ]
+        say(f"starting {len(specs)} daphne processes")
+        servers = stack.enter_context(daphne_processes(specs, workdir))
+        manage("seed_demo", env=env).wait()
+        paths = list(dict.fromkeys(path for _, phase in PHASES for _, path in phase))
+        queries = json.loads(
+            run_child([sys.executable, "-m", "bench.queries", *paths], env, "query counts", 120)
+        )
+        wait_until_serving(servers)
+        say("daphne processes serving")
+        pids = service_pids(database_url, redis_url)
+        pids.update({f"web:{server.name}": server.process.pid for server in servers})
+        connections = client_connections(database_url)
+        notes.append(
+            f"After start-up PostgreSQL held {connections} client connections: the pooled "
+            "processes keep theirs open (`DB_POOL_MIN_SIZE`, 2 each by default), the unpooled "
+            "ones close theirs after every request."
+        )
+
+        load_at_start = load_average()
+        per_url = args.warmup + args.duration + args.pause
+        total = sum(len(phase) for _, phase in PHASES)
+        say(f"load: {total} URLs × {per_url:.1f}s, {args.users} users (load {load_at_start})")
+        for server_set, phase in PHASES:
+            ports = [s.port for s in servers if s.name.startswith(f"{server_set}:")]
+            output = run_child(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.loadgen",
+                    *[f"--port={port}" for port in ports],
+                    f"--users={args.users}",
+                    f"--warmup={args.warmup}",
+                    f"--duration={args.duration}",
+                    f"--pause={args.pause}",
+                    *[f"--cpu-pid={name}={pid}" for name, pid in pids.items()],
+                    *[path for _, path in phase],
+                ],
+                env,
+                f"load generator ({server_set})",
+                timeout=len(phase) * (per_url + 60),
+            )
+            rows = [json.loads(line) for line in output.splitlines() if line.strip()]
+            if len(rows) != len(phase):
+                raise HarnessError(f"load generator returned {len(rows)} results for {len(phase)}")
+            for (label, _), row in zip(phase, rows, strict=True):
+                row["label"] = label
+                row["server_set"] = server_set
+                keys = ("queries", "queries_first", "status")
+                row.update({key: queries[row["path"]][key] for key in keys})
+                derive(row, server_set, cpus)
+                results[server_set].append(row)
+            time.sleep(args.pause)
+        load_after = load_average()
+        for server in servers:
+            tracebacks = server.log_path.read_text(errors="replace").count("Traceback (most recent")
+            if tracebacks:
+                notes.append(f"daphne {server.name} logged {tracebacks} traceback(s).")
+        info = machine_info(database_url, redis_url)
+
+    every = [row for rows in results.values() for row in rows]
+    worst = max(every, key=lambda row: row["other_share"])
+    mean_other = sum(row["other_share"] for row in every) / len(every)
+    steal = max(row["steal_share"] for row in every)
+    interrupts = max(row["interrupt_share"] for row in every)
+    contention = (
+        f"Other processes on the machine used {mean_other:.0%} of its {cpus} CPUs on average "
+        f"during the measured windows, at most {worst['other_share']:.0%} (`{worst['path']}`, "
+        f"{worst['server_set']}). Hypervisor steal at most {steal:.0%}; interrupts at most "
+        f"{interrupts:.0%}."
+    )
+    if mean_other > 0.10 or steal > 0.05:
+        contention += (
+            " Latency and throughput are pessimistic in this run; the CPU ms/req column is the "
+            "figure to compare between runs."
+        )
+    notes.insert(0, contention)
+    splits = [
+        min(row["requests_per_port"].values()) / max(1, max(row["requests_per_port"].values()))
+        for row in results["two"] + results["two-nopool"]
+    ]
+    notes.append(
+        f"Two-process rows: the less busy process served at least {min(splits):.0%} as many "
+        "requests as the busier one."
+    )
+    loadgen = [row["cpu_ms_per_request"].get("loadgen") for row in every]
+    config = {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": cpus,
+        "users": args.users,
+        "warmup": args.warmup,
+        "duration": args.duration,
+        "elapsed": time.monotonic() - began,
+        "load_before": load_before,
+        "load_at_start": load_at_start,
+        "load_after": load_after,
+        "loadgen_cpu": max((value for value in loadgen if value is not None), default=None),
+        "other_cpu_share_mean": mean_other,
+        "steal_share_max": steal,
+    }
+    report = render(results, info, config, notes)
+    print(report)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report, encoding="utf-8")
+    args.output.with_suffix(".json").write_text(
+        json.dumps(
+            {
+                "config": config,
+                "machine": info,
+                "results": results,
+                "queries": queries,
+                "notes": notes,
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    say(f"written to {args.output}")
+
+    missed = [row for row in results["two"] if not verdict(row)]
+    if missed:
+        banner = "!" * 78
+        message = "\n".join(
+            [
+                banner,
+                f"TARGET MISSED on the deployed shape (two processes; p95 <= "
+                f"{TARGET_P95_MS:.0f} ms and 0 errors at {args.users} concurrent users):",
+                *[
+                    f"  {row['path']} ({row['label']}): p95 {row['p95_ms']:.1f} ms, "
+                    f"{row['errors']} errors"
+                    for row in missed
+                ],
+                banner,
+            ]
+        )
+        print(message)
+        print(message, file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except (HarnessError, RuntimeError) as error:  # RuntimeError: a service would not start
+        say(f"harness error: {error}")
+        sys.exit(2)
