@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -223,6 +224,39 @@ class Membership(models.Model):
 # --- The place ------------------------------------------------------------------------------------
 
 
+def validate_boundary(geometry) -> None:
+    """A GeoJSON Polygon or MultiPolygon in WGS84: closed rings of at least four positions, each
+    a [longitude, latitude] pair within range."""
+    if geometry in (None, ""):
+        return
+    invalid = ValidationError(
+        _("Enter a GeoJSON Polygon or MultiPolygon with [longitude, latitude] coordinates."),
+        code="invalid_boundary",
+    )
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        raise invalid
+    polygons = geometry.get("coordinates")
+    if geometry["type"] == "Polygon":
+        polygons = [polygons]
+    if not isinstance(polygons, list) or not polygons:
+        raise invalid
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            raise invalid
+        for ring in polygon:
+            if not isinstance(ring, list) or len(ring) < 4 or ring[0] != ring[-1]:
+                raise invalid
+            for position in ring:
+                if (
+                    not isinstance(position, list | tuple)
+                    or len(position) < 2
+                    or not all(isinstance(c, int | float) for c in position[:2])
+                    or not -180 <= position[0] <= 180
+                    or not -90 <= position[1] <= 90
+                ):
+                    raise invalid
+
+
 class AreaQuerySet(models.QuerySet):
     def wards(self):
         return self.filter(kind=Area.Kind.WARD)
@@ -260,6 +294,7 @@ class Area(models.Model):
         _("boundary"),
         null=True,
         blank=True,
+        validators=[validate_boundary],
         help_text=_("A GeoJSON Polygon or MultiPolygon geometry in WGS84 (longitude, latitude)."),
     )
     # The boundary's bounding box, kept beside it so areas can be found by viewport in SQL.

@@ -9,27 +9,36 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from wagtail.models import Page, Site
 
 from consultations.models import ConsultationIndexPage
 from engagement.models import HomePage, StandardPage
 
+# Initial CMS content: translated into the site's language when the page is first created, then
+# owned by editors (who translate it in Wagtail like any other content).
 SECTION_LINKS = [
     (
         "/consultations/",
-        "Consultations",
-        "Find every open consultation in the place, whoever runs it, and see what happened after.",
+        N_("Consultations"),
+        N_(
+            "Find every open consultation in the place, whoever runs it, and see what happened after."
+        ),
     ),
     (
         "/places/",
-        "Pride and shame map",
-        "Pin the places you are proud of and the places you are ashamed of.",
+        N_("Pride and shame map"),
+        N_("Pin the places you are proud of and the places you are ashamed of."),
     ),
-    ("/forums/", "Co-design forums", "Work with services and neighbours on what happens next."),
+    (
+        "/forums/",
+        N_("Co-design forums"),
+        N_("Work with services and neighbours on what happens next."),
+    ),
     (
         "/calendar/",
-        "Engagement calendar",
-        "Every drop-in, survey and event in one calendar, with feeds for your own.",
+        N_("Engagement calendar"),
+        N_("Every drop-in, survey and event in one calendar, with feeds for your own."),
     ),
 ]
 
@@ -121,7 +130,7 @@ def _stream(blocks: list[tuple[str, str]]) -> list[dict]:
 
 def home_body() -> list[dict]:
     links = [
-        {"title": title, "description": description, "page": None, "url": url}
+        {"title": _(title), "description": _(description), "page": None, "url": url}
         for url, title, description in SECTION_LINKS
     ]
     return [{"type": "section_links", "value": {"heading": _("Take part"), "links": links}}]

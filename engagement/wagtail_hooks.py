@@ -17,11 +17,11 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views.generic import DeleteView, EditView, IndexView
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.views.generic.usage import UsageView
-from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from engagement.models import Membership, Organisation, User
+from engagement.models import Area, Audience, Membership, Organisation, ServiceCategory, User
 
 
 class RulesPermissionPolicy(BasePermissionPolicy):
@@ -211,3 +211,48 @@ def register_organisation_viewset():
 @hooks.register("register_admin_viewset")
 def register_membership_viewset():
     return MembershipViewSet("memberships")
+
+
+# --- The place and its vocabularies: administrators only (Wagtail's default model permissions) ---
+
+
+class AreaViewSet(ModelViewSet):
+    model = Area
+    icon = "site"
+    menu_label = _("Areas")
+    list_display = ["name", "kind", "parent", "population", "code"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+    form_fields = ["name", "slug", "code", "kind", "parent", "population", "boundary"]
+
+
+class AudienceViewSet(ModelViewSet):
+    model = Audience
+    icon = "group"
+    menu_label = _("Audiences")
+    list_display = ["name", "sort_order"]
+    form_fields = ["name", "slug", "sort_order"]
+
+
+class ServiceCategoryViewSet(ModelViewSet):
+    model = ServiceCategory
+    icon = "tag"
+    menu_label = _("Service categories")
+    list_display = ["name", "sort_order"]
+    form_fields = ["name", "slug", "sort_order"]
+
+
+class PlaceViewSetGroup(ModelViewSetGroup):
+    menu_label = _("The place")
+    menu_icon = "site"
+    menu_order = 270
+    items = (
+        AreaViewSet("areas"),
+        AudienceViewSet("audiences"),
+        ServiceCategoryViewSet("categories"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_place_viewsets():
+    return PlaceViewSetGroup()

@@ -208,3 +208,33 @@ def test_covering_a_ward_gives_the_ward_its_district_and_the_county(ward, distri
 def test_wards_and_districts_querysets(ward, district, county):
     assert list(Area.objects.wards()) == [ward]
     assert list(Area.objects.districts()) == [district]
+
+
+@pytest.mark.parametrize(
+    "boundary",
+    [
+        {"type": "Point", "coordinates": [0, 0]},
+        {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]},
+        {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]},
+        {"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [1, 1], [0, 0]]]},
+        {"type": "Polygon", "coordinates": [[["a", 0], [1, 0], [1, 1], ["a", 0]]]},
+        {"type": "MultiPolygon", "coordinates": []},
+        "not geojson",
+    ],
+)
+def test_an_area_boundary_that_is_not_a_valid_polygon_is_refused_with_a_clear_error(boundary):
+    from django.core.exceptions import ValidationError
+
+    from engagement.models import validate_boundary
+
+    with pytest.raises(ValidationError, match="GeoJSON Polygon or MultiPolygon"):
+        validate_boundary(boundary)
+
+
+def test_a_closed_polygon_and_multipolygon_are_accepted():
+    from engagement.models import validate_boundary
+
+    ring = [[0, 0], [1, 0], [1, 1], [0, 0]]
+    validate_boundary({"type": "Polygon", "coordinates": [ring]})
+    validate_boundary({"type": "MultiPolygon", "coordinates": [[ring], [ring]]})
+    validate_boundary(None)
