@@ -304,7 +304,7 @@ def focused(page: Page) -> dict:
 def log_in(page: Page, email_address: str, password: str = DEMO_PASSWORD) -> None:
     """Sign in through the login form, as a person would (labels, not selectors)."""
     page.goto("/accounts/login/")
-    page.get_by_label("Email", exact=True).fill(email_address)
+    page.get_by_label("Email address", exact=True).fill(email_address)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name=re.compile("sign in", re.I)).click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()

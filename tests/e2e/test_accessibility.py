@@ -88,11 +88,11 @@ def test_signed_in_page_is_accessible(new_page, resident_session, path, width):
 EMPTY_FORMS = [
     pytest.param(
         "/accounts/signup/",
-        "Sign Up",
+        "Create account",
         ["id_email", "id_display_name", "id_password1"],
         id="sign-up",
     ),
-    pytest.param("/accounts/login/", "Sign In", ["id_login", "id_password"], id="sign-in"),
+    pytest.param("/accounts/login/", "Sign in", ["id_login", "id_password"], id="sign-in"),
 ]
 
 

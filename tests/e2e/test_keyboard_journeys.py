@@ -71,7 +71,7 @@ def test_sign_up_verify_sign_out_and_sign_in_by_keyboard(page, server):
     type_into(page, "id_email", email)
     type_into(page, "id_display_name", "Kim Keyboard")
     type_into(page, "id_password1", password)
-    activate(page, "Sign Up")
+    activate(page, "Create account")
     expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile("verify", re.I))
     axe(page)  # the pages on the way are checked too
 
@@ -97,7 +97,7 @@ def test_sign_up_verify_sign_out_and_sign_in_by_keyboard(page, server):
     activate(page, "Sign in")
     type_into(page, "id_login", email)
     type_into(page, "id_password", password)
-    activate(page, "Sign In")
+    activate(page, "Sign in")
     expect(header.get_by_role("link", name="Your profile")).to_be_visible()
     expect(header.get_by_role("button", name="Sign out")).to_be_visible()
 
@@ -116,11 +116,11 @@ def test_password_can_be_shown_by_keyboard(page):
 def test_resident_can_sign_in_and_see_their_profile_without_javascript(new_page):
     page = new_page(javascript=False)
     page.goto("/accounts/login/")
-    page.get_by_label("Email", exact=True).fill(RESIDENT_EMAIL)
+    page.get_by_label("Email address", exact=True).fill(RESIDENT_EMAIL)
     page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
     # Without JavaScript the password input's Show button stays hidden.
     expect(page.get_by_role("button", name=re.compile("show", re.I))).to_have_count(0)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign in").click()
     page.goto("/accounts/profile/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your profile")
     expect(page.get_by_text(RESIDENT_EMAIL)).to_be_visible()
