@@ -148,6 +148,8 @@ def server_environment(database_url: str, redis_url: str, workdir: Path) -> dict
         "SECURE_COOKIES": "0",
         "SECURE_HSTS_SECONDS": "0",
         "DATABASE_URL": database_url,
+        # The production default; anything else would also switch the connection pool off.
+        "DB_CONN_MAX_AGE": "0",
         "REDIS_URL": redis_url,
         "STATIC_ROOT": str(workdir / "static"),
         "MEDIA_ROOT": str(workdir / "media"),
@@ -482,9 +484,10 @@ def main(argv: list[str] | None = None) -> int:
         pids.update({f"web:{server.name}": server.process.pid for server in servers})
         connections = client_connections(database_url)
         notes.append(
-            f"After start-up PostgreSQL held {connections} client connections: the pooled "
-            "processes keep theirs open (`DB_POOL_MIN_SIZE`, 2 each by default), the unpooled "
-            "ones close theirs after every request."
+            f"After start-up PostgreSQL held {connections} client connections, all the pooled "
+            "processes' (each keeps at least `DB_POOL_MIN_SIZE`, 2 by default, open; it may open "
+            "one more while the pool is still filling); the unpooled ones close theirs after "
+            "every request."
         )
 
         load_at_start = load_average()

@@ -112,10 +112,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "engagement.middleware.RequireStaffMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Sync-only, and last on purpose: Django then runs the whole chain in one thread instead of
+    # hopping between the event loop and threads around it (measured: docs/PERFORMANCE.md).
+    # Keep it last; an async-capable middleware after it would bring the hops back.
+    "engagement.middleware.RequireStaffMFAMiddleware",
 ]
 
 ROOT_URLCONF = "engagement.urls"
