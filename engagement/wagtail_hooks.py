@@ -226,20 +226,21 @@ class AreaViewSet(ModelViewSet):
     form_fields = ["name", "slug", "code", "kind", "parent", "population", "boundary"]
 
 
-class AudienceViewSet(ModelViewSet):
+class TaxonomyViewSet(ModelViewSet):
+    list_display = ["name", "sort_order"]
+    form_fields = ["name", "slug", "sort_order"]
+
+
+class AudienceViewSet(TaxonomyViewSet):
     model = Audience
     icon = "group"
     menu_label = _("Audiences")
-    list_display = ["name", "sort_order"]
-    form_fields = ["name", "slug", "sort_order"]
 
 
-class ServiceCategoryViewSet(ModelViewSet):
+class ServiceCategoryViewSet(TaxonomyViewSet):
     model = ServiceCategory
     icon = "tag"
     menu_label = _("Service categories")
-    list_display = ["name", "sort_order"]
-    form_fields = ["name", "slug", "sort_order"]
 
 
 class PlaceViewSetGroup(ModelViewSetGroup):
