@@ -55,17 +55,19 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Membership.Role.OFFICER
 
 
-class AudienceFactory(factory.django.DjangoModelFactory):
+class TaxonomyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        abstract = True
+
+    name = factory.Sequence(lambda n: f"Term {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+
+class AudienceFactory(TaxonomyFactory):
     class Meta:
         model = Audience
 
-    name = factory.Sequence(lambda n: f"Audience {n}")
-    slug = factory.LazyAttribute(lambda o: slugify(o.name))
 
-
-class ServiceCategoryFactory(factory.django.DjangoModelFactory):
+class ServiceCategoryFactory(TaxonomyFactory):
     class Meta:
         model = ServiceCategory
-
-    name = factory.Sequence(lambda n: f"Category {n}")
-    slug = factory.LazyAttribute(lambda o: slugify(o.name))
