@@ -95,17 +95,22 @@ class ScopedUsageView(_InstancePermissionMixin, UsageView):
     instance_action = "change"
 
 
-class OrganisationViewSet(ModelViewSet):
-    model = Organisation
-    icon = "group"
-    menu_label = _("Organisations")
-    menu_order = 250
+class ScopedViewSet(ModelViewSet):
+    """A model administered per officer: every view checks the object, listings are scoped."""
+
     add_to_admin_menu = True
     index_view_class = ScopedIndexView
     edit_view_class = ScopedEditView
     delete_view_class = ScopedDeleteView
     history_view_class = ScopedHistoryView
     usage_view_class = ScopedUsageView
+
+
+class OrganisationViewSet(ScopedViewSet):
+    model = Organisation
+    icon = "group"
+    menu_label = _("Organisations")
+    menu_order = 250
     list_display = ["name", "kind", "website"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -183,17 +188,13 @@ class MembershipDeleteView(ScopedDeleteView):
         return super().post(request, *args, **kwargs)
 
 
-class MembershipViewSet(ModelViewSet):
+class MembershipViewSet(ScopedViewSet):
     model = Membership
     icon = "user"
     menu_label = _("Members and roles")
     menu_order = 260
-    add_to_admin_menu = True
     index_view_class = MembershipIndexView
-    edit_view_class = ScopedEditView
     delete_view_class = MembershipDeleteView
-    history_view_class = ScopedHistoryView
-    usage_view_class = ScopedUsageView
     list_display = ["user", "organisation", "role", "created_at"]
     list_filter = ["role", "organisation"]
     search_fields = ["user__email", "user__display_name", "organisation__name"]
