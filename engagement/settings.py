@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "consultations",
     "places",
     "wagtail.contrib.forms",
+    "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
     "wagtail.sites",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
+    path("manage/consultations/", include("consultations.urls")),
     path("places/", include("places.urls")),
     path("forums/", include("engagement.forums.urls")),
     path("calendar/", include("engagement.calendar.urls")),
