@@ -97,7 +97,8 @@ QUESTIONS: tuple[tuple[str, str, type[models.TextChoices]], ...] = (
     (
         "carer",
         _(
-            "Do you look after, or give any help or support to, anyone because of their health or age?"
+            "Do you look after, or give any help or support to, anyone because of their "
+            "health or age?"
         ),
         YesNo,
     ),

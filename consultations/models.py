@@ -31,6 +31,7 @@ from wagtail.admin.panels import (
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import StreamField
 from wagtail.models import Page, PageManager
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from consultations.blocks import ConsultationBodyBlock, SurveyBlock
@@ -71,7 +72,7 @@ class ConsultationIndexPage(Page):
         return context
 
 
-class ConsultationPageQuerySet(models.QuerySet):
+class ConsultationPageQuerySet(PageQuerySet):
     """Queries over consultations by where they stand in time."""
 
     def open_at(self, moment: datetime):
@@ -326,7 +327,8 @@ def survey_problems(stream_value) -> list[str]:
                     if target_type not in {"single_choice", "multiple_choice", "likert", "rating"}:
                         problems.append(
                             _(
-                                "%(ref)s must be a choice, scale or rating question to be used in a condition."
+                                "%(ref)s must be a choice, scale or rating question to be "
+                                "used in a condition."
                             )
                             % {"ref": target}
                         )
@@ -433,7 +435,10 @@ class Theme(models.Model):
 
 
 class Answer(models.Model):
-    """One row of a submitted answer, for aggregation: see :func:`consultations.survey.answer_rows`."""
+    """One row of a submitted answer, for aggregation.
+
+    See :func:`consultations.survey.answer_rows`.
+    """
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answer_rows")
     # Denormalised from the response so every results query is one indexed table scan.
@@ -452,6 +457,9 @@ class Answer(models.Model):
     class Meta:
         indexes = [models.Index(fields=["consultation", "question", "option"])]
 
+    def __str__(self) -> str:
+        return f"{self.question}: {self.option or self.number or self.text[:40]}"
+
 
 class EqualityAnswers(models.Model):
     """Equality-monitoring answers, kept apart from the response they came with.
@@ -465,6 +473,9 @@ class EqualityAnswers(models.Model):
 
     class Meta:
         verbose_name_plural = _("equality answers")
+
+    def __str__(self) -> str:
+        return f"Equality answers for response {self.response_id}"
 
 
 for _field, _question, _choices in EQUALITY_QUESTIONS:

@@ -172,7 +172,7 @@ def _store_equality(response: Response, equality: Mapping[str, str]) -> None:
 
 
 def response_set_checksum(consultation: ConsultationPage) -> tuple[int, str]:
-    """SHA-256 over every sent response (id, time, answers) in id order, streamed from the database."""
+    """SHA-256 over every sent response (id, time, answers, ward) in id order, streamed."""
     digest = hashlib.sha256()
     count = 0
     rows = (
@@ -198,7 +198,7 @@ def freeze_responses(consultation: ConsultationPage, now: datetime | None = None
     existing = ClosingRecord.objects.select_for_update().filter(consultation=consultation).first()
     if existing:
         return existing
-    # Drafts never sent by close are not responses; they are removed with the personal data they hold.
+    # Drafts never sent by close are not responses: they go, with the personal data they hold.
     Response.objects.filter(consultation=consultation, status=Response.Status.DRAFT).delete()
     count, checksum = response_set_checksum(consultation)
     record = ClosingRecord.objects.create(
@@ -251,7 +251,7 @@ def freeze_closed(now: datetime | None = None) -> int:
 
 
 def flag_overdue_outcomes(now: datetime | None = None) -> int:
-    """Flag consultations closed twelve weeks ago with no published outcome, once, to their officers."""
+    """Flag overdue outcomes (closed 12 weeks, none published) to their officers, once."""
     from django.core.mail import send_mass_mail
     from django.template.loader import render_to_string
     from django.utils.translation import gettext as _

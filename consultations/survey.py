@@ -64,6 +64,8 @@ class Question:
     scale: int = 5
     # (key of an earlier question, the answer that shows this one)
     condition: tuple[str, str] | None = None
+    # The wording of the question the condition depends on, for the "answer only if" note.
+    condition_label: str = ""
     number: int = 0
 
     @property
@@ -147,6 +149,7 @@ def build_survey(stream_value: Iterable) -> Survey:
     """
     sections = []
     by_reference: dict[str, str] = {}
+    labels: dict[str, str] = {}
     number = 0
     for index, section_block in enumerate(stream_value, start=1):
         value = section_block.value
@@ -175,9 +178,11 @@ def build_survey(stream_value: Iterable) -> Survey:
                 unit=_text(data.get("unit")),
                 scale=int(data.get("scale") or 5),
                 condition=condition,
+                condition_label=labels.get(target, "") if target else "",
                 number=number,
             )
             questions.append(question)
+            labels[question.key] = question.label
             if reference:
                 by_reference[reference] = question.key
         sections.append(
@@ -310,19 +315,24 @@ class SectionForm(forms.Form):
             self.fields.update(_field_for(question, wards or []))
 
     def bound_questions(self):
-        """Each question with its bound fields, in order, for the template."""
+        """Each question with its bound fields, in order, and whether its condition depends on an
+        answer on this same page (so the browser, not the server, decides whether to show it)."""
+        keys_here = {q.key for q in self.section.questions}
         for question in self.questions:
             names = [
                 n
                 for n in self.fields
                 if n == question.field_name or n.startswith(f"{question.field_name}-")
             ]
-            yield question, [self[name] for name in names]
+            same_page = bool(question.condition and question.condition[0] in keys_here)
+            yield question, [self[name] for name in names], same_page
 
     def clean(self):
         cleaned = super().clean()
         answers = dict(self.earlier)
         for question in self.questions:
+            if any(name.startswith(question.field_name) for name in self.errors):
+                continue  # already has a specific error; an answer that failed is not an answer
             value = _value_from(question, cleaned)
             if value is not None and question.shown(answers):
                 answers[question.key] = value
@@ -364,7 +374,7 @@ def _value_from(question: Question, cleaned: Mapping[str, Any]) -> Any:
             {"options": options, "other": other} if question.allow_other else {"options": options}
         )
     if question.type == "ranking":
-        return list(raw) or None
+        return list(raw or []) or None
     if question.type == "number":
         return raw
     if question.type == "location":

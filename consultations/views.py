@@ -82,7 +82,7 @@ def _keep_progress(request, page, answers, response_extras=None) -> None:
 
 
 def page_context(page: ConsultationPage, request: HttpRequest) -> dict[str, Any]:
-    """What the consultation page shows: where it stands, the visitor's own response, the outcome."""
+    """What the page shows: where it stands, the visitor's own response, the outcome."""
     now = timezone.now()
     response = services.response_for(page, request.user)
     outcome = Outcome.objects.filter(consultation=page).first()

@@ -1,6 +1,8 @@
 // Progressive enhancement for every page. Pages work without this file; with it, GOV.UK Frontend's
 // components (menu toggle, error summary focus, password reveal...) come alive.
 import { initAll } from "../govuk/govuk-frontend.min.js";
+import { initConditionalQuestions } from "./conditional-questions.js";
 
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initAll();
+initConditionalQuestions();
