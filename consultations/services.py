@@ -122,7 +122,8 @@ def submit_response(
                 response.submitted_at = now
             response.save()
             _index_answers(response, previous, answers)
-            _store_equality(response, equality or {})
+            if equality or previous or response.user_id:
+                _store_equality(response, equality or {})
     except IntegrityError:
         existing = Response.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:

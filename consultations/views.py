@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core import signing
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -25,6 +26,9 @@ from consultations.equality import EqualityForm
 from consultations.models import ConsultationPage, Outcome, Response
 from consultations.survey import SectionForm, display_value
 from engagement.models import Area
+
+
+CONFIRMATION_SALT = "consultations.confirmation"
 
 
 class FinalForm(forms.Form):
@@ -173,9 +177,14 @@ def respond(request: HttpRequest, page: ConsultationPage, step: int) -> HttpResp
                 _keep_progress(request, page, merged, extras if signed_in else None)
                 missing = _missing_links(page, incomplete.missing)
             else:
-                request.session.pop(_session_key(page), None)
-                request.session[f"consultation-sent-{page.pk}"] = str(sent.idempotency_key)
-                return redirect(page.url + page.reverse_subpage("confirmation"))
+                if _session_key(page) in request.session:
+                    del request.session[_session_key(page)]
+                # The confirmation finds the response by a signed reference rather than a session,
+                # so an anonymous one-page response costs no session write.
+                reference = signing.dumps(str(sent.idempotency_key), salt=CONFIRMATION_SALT)
+                return redirect(
+                    page.url + page.reverse_subpage("confirmation") + f"?ref={reference}"
+                )
 
     return TemplateResponse(
         request,
@@ -218,14 +227,15 @@ def _missing_links(page: ConsultationPage, missing) -> list[dict[str, str]]:
 
 
 def confirmation(request: HttpRequest, page: ConsultationPage) -> HttpResponse:
-    key = request.session.get(f"consultation-sent-{page.pk}")
     response = None
-    if request.user.is_authenticated:
+    try:
+        key = signing.loads(request.GET.get("ref", ""), salt=CONFIRMATION_SALT, max_age=86400)
+    except signing.BadSignature:
+        key = None
+    if key:
+        response = Response.objects.submitted().filter(consultation=page, idempotency_key=key).first()
+    elif request.user.is_authenticated:
         response = Response.objects.submitted().filter(consultation=page, user=request.user).first()
-    elif key:
-        response = (
-            Response.objects.submitted().filter(consultation=page, idempotency_key=key).first()
-        )
     if response is None:
         return redirect(page.url)
     return TemplateResponse(

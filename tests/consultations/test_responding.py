@@ -126,7 +126,7 @@ def test_a_signed_in_resident_saves_comes_back_and_finishes(
                 "action": "submit",
             },
         )
-    assert done.status_code == 302 and done["Location"].endswith("/confirmation/")
+    assert done.status_code == 302 and "/confirmation/" in done["Location"]
     sent = Response.objects.get()
     assert sent.status == Response.Status.SUBMITTED and sent.submitted_at
     assert len(sent.answers) == 4 and sent.draft_answers == {}
@@ -203,7 +203,7 @@ def test_a_double_submission_creates_one_response(client, site_structure, counci
     first = client.post(respond_url(page), data)
     second = client.post(respond_url(page), data)
     assert first.status_code == second.status_code == 302
-    assert second["Location"].endswith("/confirmation/")
+    assert "/confirmation/" in second["Location"]
     assert Response.objects.count() == 1
     assert Answer.objects.count() == 1
 
