@@ -12,8 +12,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core import signing
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -26,7 +26,7 @@ from consultations.equality import EqualityForm
 from consultations.models import ConsultationPage, Outcome, Response
 from consultations.survey import SectionForm, display_value
 from engagement.models import Area
-
+from engagement.ratelimit import limit_writes
 
 CONFIRMATION_SALT = "consultations.confirmation"
 
@@ -112,6 +112,7 @@ def _not_open(request, page, status: int = 200) -> HttpResponse:
     )
 
 
+@limit_writes("respond")
 def respond(request: HttpRequest, page: ConsultationPage, step: int) -> HttpResponse:
     survey = page.survey
     if not survey.sections:
@@ -232,10 +233,11 @@ def confirmation(request: HttpRequest, page: ConsultationPage) -> HttpResponse:
         key = signing.loads(request.GET.get("ref", ""), salt=CONFIRMATION_SALT, max_age=86400)
     except signing.BadSignature:
         key = None
+    sent = Response.objects.submitted().filter(consultation=page)
     if key:
-        response = Response.objects.submitted().filter(consultation=page, idempotency_key=key).first()
+        response = sent.filter(idempotency_key=key).first()
     elif request.user.is_authenticated:
-        response = Response.objects.submitted().filter(consultation=page, user=request.user).first()
+        response = sent.filter(user=request.user).first()
     if response is None:
         return redirect(page.url)
     return TemplateResponse(

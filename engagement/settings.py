@@ -208,6 +208,13 @@ TASKS = {
     }
 }
 
+# Writes by residents: (requests, seconds) per signed-in user and per client address
+# (engagement/ratelimit.py). Per-address limits are generous because a library or community centre
+# shares one address among many people.
+RATE_LIMITS = {
+    "respond": {"user": (60, 600), "ip": (300, 600)},
+}
+
 # --- Accounts -------------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "engagement.User"

@@ -293,3 +293,15 @@ def test_page_and_form_queries_do_not_grow_with_questions(
         assert client.get(page.url).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(respond_url(page)).status_code == 200
+
+
+def test_a_burst_of_responses_from_one_address_gets_a_clear_429(
+    client, site_structure, council, settings
+):
+    settings.RATE_LIMITS = {"respond": {"ip": (3, 600)}}
+    page = single_page(site_structure, council)
+    data = {page.survey.questions[0].field_name: "Yes", "action": "submit"}
+    statuses = [client.post(respond_url(page), data).status_code for _ in range(4)]
+    assert statuses == [302, 302, 302, 429]
+    assert Response.objects.count() == 3
+    assert client.get(respond_url(page)).status_code == 200  # reading is never limited
