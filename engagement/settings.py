@@ -281,6 +281,7 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     ("vendor/axe-core", BASE_DIR / "node_modules" / "axe-core"),
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -337,12 +338,30 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # The resident-facing site runs under a strict policy: no inline script or style at all.
+# Maps: background tiles come from this server (OpenStreetMap by default). Maps never depend on
+# them: ward boundaries are drawn from our own data, so a map without tiles still works.
+MAP_TILE_URL = env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_ATTRIBUTION = env("MAP_ATTRIBUTION", "© OpenStreetMap contributors")
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "a"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", *env_list("CSP_IMG_SRC")],
+        "img-src": [
+            SELF,
+            "data:",
+            *filter(None, [_origin(MAP_TILE_URL)]),
+            *env_list("CSP_IMG_SRC"),
+        ],
         "font-src": [SELF],
         "connect-src": [SELF, "ws:" if DEBUG else "wss:"],
         "frame-ancestors": [NONE],

@@ -6,4 +6,5 @@ app_name = "places"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("areas.geojson", views.areas_geojson, name="areas_geojson"),
 ]

@@ -2,7 +2,9 @@
 // components (menu toggle, error summary focus, password reveal...) come alive.
 import { initAll } from "../govuk/govuk-frontend.min.js";
 import { initConditionalQuestions } from "./conditional-questions.js";
+import { initLocationMaps } from "./location-map.js";
 
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initAll();
 initConditionalQuestions();
+initLocationMaps();
