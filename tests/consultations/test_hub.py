@@ -69,6 +69,7 @@ def test_the_hub_lists_open_then_forthcoming_then_closed(client, place):
     html = response.content.decode()
     assert "3 days left" in html or "2 days left" in html
     assert "Outcome published" in html
+    assert "We did:" in html and "New routes" in html  # the outcome appears on the hub
     assert "Other District Council" in html  # the co-owner is shown on the card
 
 
