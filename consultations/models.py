@@ -37,6 +37,11 @@ from wagtail.search import index
 from consultations.blocks import ConsultationBodyBlock, SurveyBlock
 from consultations.equality import FIELDS as EQUALITY_FIELDS
 from consultations.equality import QUESTIONS as EQUALITY_QUESTIONS
+from consultations.permissions import (
+    ConsultationPageForm,
+    ConsultationPermissionTester,
+    HubPermissionTester,
+)
 from consultations.survey import Survey, build_survey
 from engagement.models import (
     Area,
@@ -63,6 +68,10 @@ class ConsultationIndexPage(Page):
 
     class Meta:
         verbose_name = _("consultation hub")
+
+    def permissions_for_user(self, user):
+        """Only officers add consultations here (see consultations.permissions)."""
+        return HubPermissionTester(user, self)
 
     def get_context(self, request, *args, **kwargs):
         from consultations.hub import hub_context
@@ -148,6 +157,8 @@ class ConsultationPage(RoutablePageMixin, Page):
     )
 
     objects = ConsultationPageManager()
+    # The owner organisation is chosen among the editor's own (see consultations.permissions).
+    base_form_class = ConsultationPageForm
 
     parent_page_types = ["consultations.ConsultationIndexPage"]
     subpage_types: list[str] = []
@@ -251,6 +262,10 @@ class ConsultationPage(RoutablePageMixin, Page):
             errors["questions"] = problems
         if errors:
             raise ValidationError(errors)
+
+    def permissions_for_user(self, user):
+        """Wagtail's page permissions, scoped to the owning organisations' officers."""
+        return ConsultationPermissionTester(user, self)
 
     def owner_ids(self) -> set[int]:
         """The owner and co-owner organisations, cached on the instance."""

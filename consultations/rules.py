@@ -1,8 +1,9 @@
 """Who may do what with consultations.
 
 Owning and co-owning organisations run a consultation together: their officers edit it, see its
-results and publish its outcome; their moderators read and theme free-text answers. Residents respond
-while it is open.
+results and publish its outcome; their moderators read and theme free-text answers. Residents
+respond while it is published and open. In the CMS the same ownership rule scopes Wagtail's page
+permissions (see ``consultations.permissions``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ def is_moderator_of_consultation(user, consultation=None) -> bool:
 
 
 @rules.predicate
+def is_published(user, consultation) -> bool:
+    """The consultation is live on the site (a draft or withdrawn one takes no responses)."""
+    return consultation is not None and consultation.live
+
+
+@rules.predicate
 def is_open(user, consultation) -> bool:
     """The consultation is taking responses now (server time)."""
     return consultation is not None and consultation.is_open()
@@ -51,7 +58,9 @@ def accepts_this_respondent(user, consultation) -> bool:
 
 runs_it = is_superuser | is_officer_of_consultation
 
-rules.add_perm("consultations.respond_consultation", is_open & accepts_this_respondent)
+rules.add_perm(
+    "consultations.respond_consultation", is_published & is_open & accepts_this_respondent
+)
 rules.add_perm("consultations.change_consultation", runs_it)
 rules.add_perm("consultations.view_results", runs_it)
 rules.add_perm("consultations.export_results", runs_it)

@@ -2,7 +2,9 @@
 
 A fresh database holds Wagtail's placeholder "Welcome" page; this replaces it with the platform's
 home page, the consultation hub, the accessibility statement and the privacy notice, and points the
-default site at the new home page. Pages an editor has already changed are left alone.
+default site at the new home page. Pages an editor has already changed are left alone. It also sets
+up the CMS side of consultations: the "Consultation officers" group (brought in step with officer
+memberships on every run) and the "Consultation review" workflow on the hub.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from django.utils.translation import gettext_noop as N_
 from wagtail.models import Page, Site
 
 from consultations.models import ConsultationIndexPage
+from consultations.permissions import ensure_officer_group
+from consultations.workflow import ensure_review_workflow
 from engagement.models import HomePage, StandardPage
 
 # Initial CMS content: translated into the site's language when the page is first created, then
@@ -184,13 +188,17 @@ def ensure_site_structure(site_name: str = "Common Ground") -> HomePage:
         summary=_("What personal data we hold about you, why, and your rights."),
         body=_stream(PRIVACY_NOTICE),
     )
-    _ensure_child(
+    hub = _ensure_child(
         home,
         ConsultationIndexPage,
         "consultations",
         _("Consultations"),
         introduction=_("Every consultation in the place, whichever organisation runs it."),
     )
+    # Officers publish consultations in the CMS: the group that lets them in (kept in step with
+    # officer memberships) and the review by a second officer that every consultation goes through.
+    ensure_officer_group(hub)
+    ensure_review_workflow(hub)
     return home
 
 

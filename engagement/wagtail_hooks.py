@@ -21,6 +21,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from consultations.permissions import sync_consultation_officers
 from engagement.models import Area, Audience, Membership, Organisation, ServiceCategory, User
 
 
@@ -177,6 +178,13 @@ class MembershipForm(WagtailAdminModelForm):
             self.add_error("role", LAST_OFFICER_MESSAGE)
         return cleaned
 
+    def save(self, commit: bool = True):
+        membership = super().save(commit=commit)
+        if commit:
+            # Officers publish consultations through a Wagtail group: keep it in step.
+            sync_consultation_officers([membership.user_id])
+        return membership
+
 
 class MembershipDeleteView(ScopedDeleteView):
     """Refuses to remove an organisation's last officer: nobody could administer it after."""
@@ -186,6 +194,10 @@ class MembershipDeleteView(ScopedDeleteView):
             messages.error(request, LAST_OFFICER_MESSAGE)
             return redirect(self.get_success_url())
         return super().post(request, *args, **kwargs)
+
+    def delete_action(self):
+        super().delete_action()
+        sync_consultation_officers([self.object.user_id])
 
 
 class MembershipViewSet(ScopedViewSet):
