@@ -17,10 +17,18 @@ work shares the machine. The load generator's own CPU time is reported the same 
 the whole machine's busy and stolen time (/proc/stat) over the same window, from which the caller
 works out how much CPU processes other than its own used meanwhile.
 
+With ``--form FILE`` it submits a form instead: each user first GETs the path once (not timed),
+as a browser opens the page, keeping the CSRF cookie and token it is given; then it POSTs one of
+the bodies in FILE (JSON: ``{"bodies": [{field: value or [values]}], "success": "text"}``) back to
+back, each with a fresh ``idempotency_key``. A POST succeeds when it is answered with a redirect
+whose Location contains ``success``; the keys of every success, warm-up included, are printed so
+the caller can check each one reached the database.
+
 It runs in its own process, apart from the server, and prints one JSON object per path:
 
     python -m bench.loadgen --port 8000 --users 20 --duration 10 --warmup 2 /bench/floor /healthz
     python -m bench.loadgen --port 8001 --port 8002 --users 20 /   # 10 users on each
+    python -m bench.loadgen --port 8001 --port 8002 --users 50 --form bodies.json /c/x/respond/
 """
 
 from __future__ import annotations
@@ -30,11 +38,15 @@ import asyncio
 import json
 import math
 import os
+import re
 import sys
 import time
+import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 REQUEST_TIMEOUT = 30.0
 
@@ -49,10 +61,23 @@ class Outcome:
     errors: Counter = field(default_factory=Counter)  # "HTTP 500" / exception name -> count
     statuses: Counter = field(default_factory=Counter)
     body_bytes: int = 0
+    # Form submissions: the idempotency key of every POST that succeeded, warm-up included.
+    saved_keys: list[str] = field(default_factory=list)
 
 
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, int, bool]:
-    """Read one response; return (status, body length, whether the connection stays open)."""
+@dataclass
+class Reply:
+    status: int
+    size: int
+    keep_alive: bool
+    headers: dict[str, str]
+    cookies: dict[str, str]
+    body: bytes = b""
+
+
+async def read_response(reader: asyncio.StreamReader, keep_body: bool = False) -> Reply:
+    """Read one response: status, body length, whether the connection stays open, the headers
+    (the last of each name), the cookies set, and the body itself when ``keep_body``."""
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     version, _, rest = lines[0].partition(" ")
@@ -61,15 +86,23 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, int, bool]:
     except ValueError as error:
         raise ProtocolError(f"bad status line {lines[0]!r}") from error
     headers: dict[str, str] = {}
+    cookies: dict[str, str] = {}
     for line in lines[1:]:
         if line:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
+            if name.strip().lower() == "set-cookie":
+                cookie, _, _attributes = value.strip().partition(";")
+                cookie_name, _, cookie_value = cookie.partition("=")
+                cookies[cookie_name.strip()] = cookie_value.strip()
     connection = headers.get("connection", "").lower()
     keep_alive = connection != "close" if version == "HTTP/1.1" else connection == "keep-alive"
 
+    def reply(size: int, alive: bool, body: bytes = b"") -> Reply:
+        return Reply(status, size, alive, headers, cookies, body if keep_body else b"")
+
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        size = 0
+        size, parts = 0, []
         while True:
             chunk_line = await reader.readuntil(b"\r\n")
             chunk = int(chunk_line.split(b";", 1)[0].strip(), 16)
@@ -78,35 +111,53 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, int, bool]:
                 while (await reader.readuntil(b"\r\n")) != b"\r\n":
                     pass
                 break
-            await reader.readexactly(chunk + 2)
+            data = await reader.readexactly(chunk + 2)
+            if keep_body:
+                parts.append(data[:-2])
             size += chunk
-        return status, size, keep_alive
+        return reply(size, keep_alive, b"".join(parts))
     if "content-length" in headers:
         length = int(headers["content-length"])
-        await reader.readexactly(length)
-        return status, length, keep_alive
+        body = await reader.readexactly(length)
+        return reply(length, keep_alive, body)
     if status in (204, 304) or 100 <= status < 200:
-        return status, 0, keep_alive
+        return reply(0, keep_alive)
     body = await reader.read()  # no framing: the body runs to the end of the connection
-    return status, len(body), False
+    return reply(len(body), False, body)
+
+
+# A request to send, and the idempotency key it carries (None for a GET).
+RequestMaker = Callable[[], tuple[bytes, str | None]]
+
+
+def succeeded(reply: Reply, success: str | None) -> bool:
+    """A GET succeeds with a 2xx; a form POST with a redirect to the page named by ``success``."""
+    if success is None:
+        return 200 <= reply.status < 300
+    return reply.status in (302, 303) and success in reply.headers.get("location", "")
 
 
 async def simulated_user(
-    host: str, port: int, request: bytes, record_from: float, stop_at: float, outcome: Outcome
+    host: str,
+    port: int,
+    make_request: RequestMaker,
+    record_from: float,
+    stop_at: float,
+    outcome: Outcome,
+    success: str | None = None,
 ) -> None:
     reader: asyncio.StreamReader | None = None
     writer: asyncio.StreamWriter | None = None
     while (started := time.perf_counter()) < stop_at:
         recorded = started >= record_from
+        request, key = make_request()
         try:
             if writer is None:
                 reader, writer = await asyncio.wait_for(
                     asyncio.open_connection(host, port), REQUEST_TIMEOUT
                 )
             writer.write(request)
-            status, size, keep_alive = await asyncio.wait_for(
-                read_response(reader), REQUEST_TIMEOUT
-            )
+            answer = await asyncio.wait_for(read_response(reader), REQUEST_TIMEOUT)
         except (
             OSError,
             EOFError,
@@ -124,14 +175,17 @@ async def simulated_user(
             await asyncio.sleep(0.01)  # do not spin if the server refuses connections
             continue
         elapsed = time.perf_counter() - started
+        ok = succeeded(answer, success)
+        if ok and key is not None:
+            outcome.saved_keys.append(key)
         if recorded:
-            outcome.statuses[status] += 1
-            if 200 <= status < 300:
+            outcome.statuses[answer.status] += 1
+            if ok:
                 outcome.latencies.append(elapsed)
-                outcome.body_bytes += size
+                outcome.body_bytes += answer.size
             else:
-                outcome.errors[f"HTTP {status}"] += 1
-        if not keep_alive:
+                outcome.errors[f"HTTP {answer.status}"] += 1
+        if not answer.keep_alive:
             writer.close()
             reader = writer = None
     if writer is not None:
@@ -211,8 +265,20 @@ async def measure(
     warmup: float,
     duration: float,
     cpu_pids: dict[str, int] | None = None,
+    form: dict | None = None,
 ) -> dict:
     outcomes = {port: Outcome() for port in ports}
+    users_on = [ports[index % len(ports)] for index in range(users)]  # round-robin
+    if form is None:
+        makers = [_get_maker(host, port, path) for port in users_on]
+    else:
+        # Every user opens the form once, as a browser would, before the clock starts.
+        sessions = await asyncio.gather(*(open_form(host, port, path) for port in users_on))
+        makers = [
+            _post_maker(host, port, path, cookies, token, form["bodies"], offset=index)
+            for index, (port, (cookies, token)) in enumerate(zip(users_on, sessions, strict=True))
+        ]
+    success = form["success"] if form else None
     begin = time.perf_counter()
     record_from, stop_at = begin + warmup, begin + warmup + duration
     samples: list[dict] = []
@@ -228,18 +294,11 @@ async def measure(
                 }
             )
 
-    def request(port: int) -> bytes:
-        return (
-            f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: common-ground-bench\r\n"
-            "Accept: text/html,application/json\r\nAccept-Encoding: identity\r\n\r\n"
-        ).encode("latin-1")
-
-    users_on = [ports[index % len(ports)] for index in range(users)]  # round-robin
     await asyncio.gather(
         sample_cpu(),
         *(
-            simulated_user(host, port, request(port), record_from, stop_at, outcomes[port])
-            for port in users_on
+            simulated_user(host, port, make, record_from, stop_at, outcomes[port], success)
+            for port, make in zip(users_on, makers, strict=True)
         ),
     )
     ordered = sorted(latency for outcome in outcomes.values() for latency in outcome.latencies)
@@ -262,8 +321,10 @@ async def measure(
         for name, seconds in cpu_s.items()
         if seconds is not None and completed
     }
+    saved = [key for outcome in outcomes.values() for key in outcome.saved_keys]
     return {
         "path": path,
+        "method": "GET" if form is None else "POST",
         "ports": ports,
         "users": users,
         "warmup_s": warmup,
@@ -290,7 +351,70 @@ async def measure(
         "cpu_ms_per_request": cpu_ms_per_request,
         "window_s": last["at"] - first["at"],
         "machine_s": {key: last["machine"][key] - first["machine"][key] for key in last["machine"]},
+        **({"saved_total": len(saved), "saved_keys": saved} if form is not None else {}),
     }
+
+
+def _head(method: str, host: str, port: int, path: str, extra: str = "") -> str:
+    return (
+        f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: common-ground-bench\r\n"
+        f"Accept: text/html,application/json\r\nAccept-Encoding: identity\r\n{extra}"
+    )
+
+
+def _get_maker(host: str, port: int, path: str) -> RequestMaker:
+    request = (_head("GET", host, port, path) + "\r\n").encode("latin-1")
+    return lambda: (request, None)
+
+
+TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+async def open_form(host: str, port: int, path: str) -> tuple[dict[str, str], str]:
+    """GET the form page once: the cookies it sets (the CSRF cookie) and the form's CSRF token."""
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), REQUEST_TIMEOUT)
+    try:
+        writer.write((_head("GET", host, port, path) + "\r\n").encode("latin-1"))
+        page = await asyncio.wait_for(read_response(reader, keep_body=True), REQUEST_TIMEOUT)
+    finally:
+        writer.close()
+    found = TOKEN.search(page.body)
+    if page.status != 200 or found is None:
+        raise ProtocolError(f"GET {path} gave HTTP {page.status} without a CSRF token")
+    return page.cookies, found.group(1).decode()
+
+
+def _post_maker(
+    host: str,
+    port: int,
+    path: str,
+    cookies: dict[str, str],
+    token: str,
+    bodies: list[dict],
+    offset: int,
+) -> RequestMaker:
+    """POST the bodies in turn (starting at ``offset``), each with a new idempotency key."""
+    cookie = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    encoded = [urlencode({**body, "csrfmiddlewaretoken": token}, doseq=True) for body in bodies]
+    sent = 0
+
+    def make() -> tuple[bytes, str]:
+        nonlocal sent
+        key = str(uuid.uuid4())
+        body = f"{encoded[(offset + sent) % len(encoded)]}&idempotency_key={key}".encode()
+        sent += 1
+        head = _head(
+            "POST",
+            host,
+            port,
+            path,
+            f"Origin: http://{host}:{port}\r\nCookie: {cookie}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n",
+        )
+        return head.encode("latin-1") + body, key
+
+    return make
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -309,6 +433,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--pause", type=float, default=1.0, help="idle seconds between paths")
     parser.add_argument(
+        "--form",
+        type=Path,
+        help="JSON file of form bodies to POST to each path (see the module docstring)",
+    )
+    parser.add_argument(
         "--cpu-pid",
         action="append",
         default=[],
@@ -317,11 +446,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     cpu_pids = {name: int(pid) for name, pid in (item.split("=", 1) for item in args.cpu_pid)}
+    form = json.loads(args.form.read_text()) if args.form else None
     for index, path in enumerate(args.paths):
         if index:
             time.sleep(args.pause)
         result = asyncio.run(
-            measure(args.host, args.port, path, args.users, args.warmup, args.duration, cpu_pids)
+            measure(
+                args.host, args.port, path, args.users, args.warmup, args.duration, cpu_pids, form
+            )
         )
         print(json.dumps(result), flush=True)
     return 0

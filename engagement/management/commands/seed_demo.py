@@ -1,7 +1,8 @@
 """Build the fictional demo place, idempotently.
 
 Running it twice leaves the same data as running it once: everything is looked up by a natural
-key (slug or email) and updated in place. Later capabilities add their own demo data here.
+key (slug or email) and updated in place. Later capabilities add their own demo data here
+(consultations: :mod:`consultations.demo`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
 
+from consultations.demo import seed_consultations
+from consultations.permissions import sync_consultation_officers
 from engagement.models import (
     Area,
     Audience,
@@ -174,6 +177,9 @@ class Command(BaseCommand):
             areas = self.seed_areas()
             organisations = self.seed_organisations(areas)
             self.seed_accounts(organisations)
+            # Demo officers join the CMS group that lets them add consultations.
+            sync_consultation_officers()
+        seed_consultations(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo place ready: {Area.objects.wards().count()} wards in "
