@@ -64,30 +64,44 @@ def problems(*sections):
 
 
 def test_a_condition_must_name_an_earlier_choice_question_and_one_of_its_answers():
-    assert problems(
-        section(
-            "One",
-            question("single_choice", "Drive?", options=["Yes", "No"], reference="D"),
-            question("number", "Miles?", show_if_reference="D", show_if_answer="Yes"),
+    assert (
+        problems(
+            section(
+                "One",
+                question("single_choice", "Drive?", options=["Yes", "No"], reference="D"),
+                question("number", "Miles?", show_if_reference="D", show_if_answer="Yes"),
+            )
         )
-    ) == []
-    assert "not an earlier question" in problems(
-        section("One", question("number", "Miles?", show_if_reference="D", show_if_answer="Yes"))
-    )[0]
-    assert "not one of the answers" in problems(
-        section(
-            "One",
-            question("single_choice", "Drive?", options=["Yes", "No"], reference="D"),
-            question("number", "Miles?", show_if_reference="D", show_if_answer="Maybe"),
-        )
-    )[0]
-    assert "must be a choice" in problems(
-        section(
-            "One",
-            question("short_text", "Name?", reference="N"),
-            question("number", "Miles?", show_if_reference="N", show_if_answer="Bob"),
-        )
-    )[0]
+        == []
+    )
+    assert (
+        "not an earlier question"
+        in problems(
+            section(
+                "One", question("number", "Miles?", show_if_reference="D", show_if_answer="Yes")
+            )
+        )[0]
+    )
+    assert (
+        "not one of the answers"
+        in problems(
+            section(
+                "One",
+                question("single_choice", "Drive?", options=["Yes", "No"], reference="D"),
+                question("number", "Miles?", show_if_reference="D", show_if_answer="Maybe"),
+            )
+        )[0]
+    )
+    assert (
+        "must be a choice"
+        in problems(
+            section(
+                "One",
+                question("short_text", "Name?", reference="N"),
+                question("number", "Miles?", show_if_reference="N", show_if_answer="Bob"),
+            )
+        )[0]
+    )
 
 
 def test_the_same_question_is_never_asked_twice():
