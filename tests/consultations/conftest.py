@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from engagement.models import Area
-from tests.factories import AreaFactory, consultation_page
+from engagement.models import Area, Membership
+from tests.factories import (
+    AreaFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+    consultation_page,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -27,3 +33,20 @@ def wards(db) -> list[Area]:
 @pytest.fixture
 def consultation(site_structure, council, wards):
     return consultation_page(council)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_superuser=True, is_staff=True, mfa_exempt=True)
+
+
+@pytest.fixture
+def partner_council(db):
+    return OrganisationFactory(name="Partner Borough Council")
+
+
+@pytest.fixture
+def co_owner_officer(partner_council):
+    return MembershipFactory(
+        organisation=partner_council, role=Membership.Role.OFFICER, user__mfa_exempt=True
+    ).user

@@ -16,7 +16,7 @@ from wagtail.test.utils.form_data import querydict_from_html
 from consultations.models import ConsultationIndexPage, ConsultationPage, Response
 from consultations.permissions import OFFICERS_GROUP, sync_consultation_officers
 from engagement.models import Membership
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, consultation_page
+from tests.factories import MembershipFactory, UserFactory, consultation_page
 
 # Roles are chosen by name with request.getfixturevalue, which pytest-django cannot see.
 pytestmark = pytest.mark.django_db
@@ -74,23 +74,6 @@ def new_consultation(**fields) -> dict:
 
 def messages_of(response) -> list[tuple[str, str]]:
     return [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(is_superuser=True, is_staff=True, mfa_exempt=True)
-
-
-@pytest.fixture
-def partner_council(db):
-    return OrganisationFactory(name="Partner Borough Council")
-
-
-@pytest.fixture
-def co_owner_officer(partner_council):
-    return MembershipFactory(
-        organisation=partner_council, role=Membership.Role.OFFICER, user__mfa_exempt=True
-    ).user
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from wagtail.models import PageLogEntry
 from consultations.models import ClosingRecord, Outcome, Response
 from consultations.permissions import sync_consultation_officers
 from consultations.services import response_set_checksum
-from engagement.models import Membership
-from tests.factories import MembershipFactory, OrganisationFactory, consultation_page
+from tests.factories import consultation_page
 
 CLOSES = datetime(2027, 3, 1, 12, 0, tzinfo=ZoneInfo("Europe/London"))
 TWELVE_WEEKS = timedelta(weeks=12)
@@ -30,18 +29,6 @@ def housekeeping(at: datetime) -> None:
 
 def frozen_entries(page):
     return PageLogEntry.objects.filter(page=page, action="consultations.responses_frozen")
-
-
-@pytest.fixture
-def partner_council(db):
-    return OrganisationFactory(name="Partner Borough Council")
-
-
-@pytest.fixture
-def co_owner_officer(partner_council):
-    return MembershipFactory(
-        organisation=partner_council, role=Membership.Role.OFFICER, user__mfa_exempt=True
-    ).user
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import pytest
 import time_machine
 from django.contrib.auth.models import AnonymousUser
 
-from engagement.models import Membership, User
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, consultation_page
+from engagement.models import User
+from tests.factories import consultation_page
 
 # Roles are chosen by name with request.getfixturevalue, which pytest-django cannot see.
 pytestmark = pytest.mark.django_db
@@ -70,23 +70,6 @@ def _expected(permission: str, state: str, role: str) -> bool:
 def frozen_time():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def partner_council(db):
-    return OrganisationFactory(name="Partner Borough Council")
-
-
-@pytest.fixture
-def co_owner_officer(partner_council):
-    return MembershipFactory(
-        organisation=partner_council, role=Membership.Role.OFFICER, user__mfa_exempt=True
-    ).user
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(is_superuser=True, is_staff=True, mfa_exempt=True)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from consultations import services
 from consultations.models import Answer, Theme
 from engagement.models import Membership
 from tests.consultations.test_results import _fill_in, _many_questions, respond
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory, consultation_page
+from tests.factories import MembershipFactory, OrganisationFactory, consultation_page
 
 LONG_TEXT = "What would make the high street better?"
 SINGLE = "How often do you visit the high street?"
@@ -31,11 +31,6 @@ def co_owner_officer(consultation):
     return MembershipFactory(
         organisation=partner_council, role=Membership.Role.OFFICER, user__mfa_exempt=True
     ).user
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(is_superuser=True, is_staff=True, mfa_exempt=True)
 
 
 def key_of(consultation, wording: str) -> str:

@@ -25,7 +25,7 @@ from consultations.permissions import OFFICERS_GROUP, sync_consultation_officers
 from consultations.workflow import SecondOfficerReviewTask
 from engagement.models import Membership, User
 from tests.consultations.test_admin import editor_data, new_consultation
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import MembershipFactory
 
 # Roles are chosen by name with request.getfixturevalue, which pytest-django cannot see.
 pytestmark = pytest.mark.django_db
@@ -40,27 +40,10 @@ def _denied(response) -> bool:
 
 
 @pytest.fixture
-def superuser(db):
-    return UserFactory(is_superuser=True, is_staff=True, mfa_exempt=True)
-
-
-@pytest.fixture
 def colleague(council):
     """A second officer of the council."""
     return MembershipFactory(
         organisation=council, role=Membership.Role.OFFICER, user__mfa_exempt=True
-    ).user
-
-
-@pytest.fixture
-def partner_council(db):
-    return OrganisationFactory(name="Partner Borough Council")
-
-
-@pytest.fixture
-def co_owner_officer(partner_council):
-    return MembershipFactory(
-        organisation=partner_council, role=Membership.Role.OFFICER, user__mfa_exempt=True
     ).user
 
 
