@@ -51,6 +51,7 @@ def make(opens, closes, questions=()):
     return ConsultationPage(title="T", opens_at=opens, closes_at=closes, questions=list(questions))
 
 
+@pytest.mark.django_db  # a Wagtail page looks up its content type when it is built
 def test_officers_are_warned_of_short_periods_and_christmas():
     assert make(at(2026, 3, 1), at(2026, 4, 30)).period_warnings() == []
     short = make(at(2026, 3, 1), at(2026, 3, 20)).period_warnings()
