@@ -16,6 +16,8 @@ PER_PAGE = 20
 
 
 class HubFilterForm(forms.Form):
+    """The hub's filters (``includes/field.html`` writes their GOV.UK markup)."""
+
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
         label=_("Status"),

@@ -25,6 +25,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from wagtail.log_actions import log
 
 from consultations import exports, services
 from consultations.forms import OutcomeForm, TagForm, ThemeForm
@@ -304,6 +305,7 @@ def publish_results(request: HttpRequest, page: ConsultationPage) -> HttpRespons
         return redirect(f"{reverse('consultations:results', args=[page.pk])}#publish")
     with transaction.atomic():
         record, _created = Outcome.objects.select_for_update().get_or_create(consultation=page)
+        was_published = record.results_published_at is not None
         if action == "publish":
             record.results_published_at = record.results_published_at or timezone.now()
             done = _("The results are published on the consultation page.")
@@ -311,5 +313,13 @@ def publish_results(request: HttpRequest, page: ConsultationPage) -> HttpRespons
             record.results_published_at = None
             done = _("The results are no longer published.")
         record.save(update_fields=["results_published_at", "updated_at"])
+        # The audit log records each change of what the public can see, not a repeated click.
+        if was_published != (action == "publish"):
+            logged = (
+                "consultations.results_published"
+                if action == "publish"
+                else "consultations.results_unpublished"
+            )
+            log(instance=page, action=logged, user=request.user)
     messages.success(request, done)
     return redirect(f"{reverse('consultations:results', args=[page.pk])}#publish")

@@ -5,7 +5,7 @@ Who may edit, review and publish a consultation is decided by ``consultations.pe
 
 * good-practice warnings on saving a consultation that runs under six weeks or over Christmas;
 * readable page-history entries for the consultation's own audit events (responses frozen at close
-  with their checksum, outcome published, outcome overdue);
+  with their checksum, outcome published, results published or taken down, outcome overdue);
 * a "Results" link in the page listing and page header for those who may see the results;
 * the explorer's listing of the hub fetches, in its own query, what the delete and move buttons
   need to know (whether a consultation holds responses).
@@ -69,6 +69,16 @@ def register_consultation_log_actions(actions):
         "consultations.outcome_published",
         _("Outcome published"),
         _("Published the outcome: we asked, you said, we did"),
+    )
+    actions.register_action(
+        "consultations.results_published",
+        _("Results published"),
+        _("Published the results on the consultation page"),
+    )
+    actions.register_action(
+        "consultations.results_unpublished",
+        _("Results unpublished"),
+        _("Took the published results down from the consultation page"),
     )
     actions.register_action(
         "consultations.outcome_overdue",

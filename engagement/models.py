@@ -11,6 +11,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from engagement import blocks
+from engagement.pages_routing import DirectRoutingMixin
 
 # --- People ---------------------------------------------------------------------------------------
 
@@ -396,8 +397,12 @@ class AskLevel(models.TextChoices):
 # --- Pages ----------------------------------------------------------------------------------------
 
 
-class HomePage(Page):
-    """The front door of the place: what is happening and where to take part."""
+class HomePage(DirectRoutingMixin, Page):
+    """The front door of the place: what is happening and where to take part.
+
+    As the site's root it routes every URL straight to its page (see
+    :mod:`engagement.pages_routing`).
+    """
 
     introduction = models.TextField(_("introduction"), blank=True)
     body = StreamField(blocks.HomeStreamBlock(), blank=True, use_json_field=True)

@@ -1,4 +1,4 @@
-"""Template helpers for consultations: status tags and time left."""
+"""Template helpers for consultations: status tags, time left and the way to written answers."""
 
 from __future__ import annotations
 
@@ -56,3 +56,14 @@ def ranking_rows(field) -> list[dict]:
             }
         )
     return rows
+
+
+@register.simple_tag
+def themable_questions(consultation, user) -> list:
+    """The questions whose written answers ``user`` may read and theme on this consultation: none
+    for anyone without ``consultations.theme_answers`` on it."""
+    from consultations.results import has_written_answers
+
+    if not user.has_perm("consultations.theme_answers", consultation):
+        return []
+    return [q for q in consultation.survey.questions if has_written_answers(q)]

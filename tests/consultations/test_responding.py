@@ -57,7 +57,7 @@ def test_a_response_one_second_after_closing_is_refused_with_a_clear_page(client
 
 def test_the_last_second_before_closing_is_still_open(client, two_page):
     q = names(two_page)
-    with time_machine.travel(two_page.closes_at - timedelta(seconds=1)):
+    with time_machine.travel(two_page.closes_at - timedelta(seconds=1), tick=False):
         response = client.post(
             respond_url(two_page),
             {q["Do you drive?"]: "No", q["What stops you walking more?"]: "Hills"},
