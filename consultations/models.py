@@ -51,12 +51,13 @@ from engagement.models import (
     Organisation,
     ServiceCategory,
 )
+from engagement.pages_routing import ViewRestrictionsMixin
 
 MINIMUM_PERIOD = timedelta(weeks=6)
 OUTCOME_OVERDUE_AFTER = timedelta(weeks=12)
 
 
-class ConsultationIndexPage(Page):
+class ConsultationIndexPage(ViewRestrictionsMixin, Page):
     """The hub at /consultations/: every consultation in the place, whoever runs it."""
 
     introduction = models.TextField(_("introduction"), blank=True)
@@ -103,7 +104,7 @@ class ConsultationPageQuerySet(PageQuerySet):
 ConsultationPageManager = PageManager.from_queryset(ConsultationPageQuerySet)
 
 
-class ConsultationPage(RoutablePageMixin, Page):
+class ConsultationPage(ViewRestrictionsMixin, RoutablePageMixin, Page):
     """One consultation: what it is about, who runs it, when it is open and what it asks."""
 
     organisation = models.ForeignKey(
@@ -470,7 +471,21 @@ class Answer(models.Model):
     themes = models.ManyToManyField(Theme, blank=True, related_name="answers")
 
     class Meta:
-        indexes = [models.Index(fields=["consultation", "question", "option"])]
+        indexes = [
+            # Every count the results make (options, ranking positions, numbers, wards) is read
+            # from this index alone on PostgreSQL, without touching the table.
+            models.Index(
+                fields=["consultation", "question", "option", "number"],
+                include=["area"],
+                name="answer_results",
+            ),
+            # Written answers only: counted, and the latest read, without the other rows.
+            models.Index(
+                fields=["consultation", "question", "id"],
+                condition=~models.Q(text=""),
+                name="answer_written",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.question}: {self.option or self.number or self.text[:40]}"

@@ -98,3 +98,17 @@ class ResilientRedisCache(RedisCache):
             return super().clear()
         except RedisError as error:
             return self._degraded("clear", error, False)
+
+    def count(self, key: str, timeout: int) -> int:
+        """Add one to a counter that expires ``timeout`` seconds after it was first counted, and
+        return its new value: one round trip (INCR and EXPIRE NX in a pipeline) where
+        ``add`` then ``incr`` take two. Counts 1 while Redis is unreachable."""
+        try:
+            key = self.make_and_validate_key(key)
+            client = self._cache.get_client(key, write=True)
+            pipe = client.pipeline(transaction=False)
+            pipe.incr(key)
+            pipe.expire(key, timeout, nx=True)
+            return int(pipe.execute()[0])
+        except RedisError as error:
+            return self._degraded("count", error, 1)

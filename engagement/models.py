@@ -11,7 +11,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from engagement import blocks
-from engagement.pages_routing import DirectRoutingMixin
+from engagement.pages_routing import ViewRestrictionsMixin
 
 # --- People ---------------------------------------------------------------------------------------
 
@@ -397,12 +397,8 @@ class AskLevel(models.TextChoices):
 # --- Pages ----------------------------------------------------------------------------------------
 
 
-class HomePage(DirectRoutingMixin, Page):
-    """The front door of the place: what is happening and where to take part.
-
-    As the site's root it routes every URL straight to its page (see
-    :mod:`engagement.pages_routing`).
-    """
+class HomePage(ViewRestrictionsMixin, Page):
+    """The front door of the place: what is happening and where to take part."""
 
     introduction = models.TextField(_("introduction"), blank=True)
     body = StreamField(blocks.HomeStreamBlock(), blank=True, use_json_field=True)
@@ -415,7 +411,7 @@ class HomePage(DirectRoutingMixin, Page):
         verbose_name = _("home page")
 
 
-class StandardPage(Page):
+class StandardPage(ViewRestrictionsMixin, Page):
     """A page of plain content: the accessibility statement, the privacy notice, help."""
 
     summary = models.TextField(_("summary"), blank=True)

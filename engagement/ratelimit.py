@@ -26,6 +26,8 @@ def client_ip(request: HttpRequest) -> str:
 def _within(key: str, limit: int, period: int) -> bool:
     window = int(time.time() // period)
     bucket = f"ratelimit:{key}:{window}"
+    if hasattr(cache, "count"):  # Redis (engagement.cache): one round trip
+        return cache.count(bucket, period + 1) <= limit
     cache.add(bucket, 0, timeout=period + 1)
     try:
         count = cache.incr(bucket)

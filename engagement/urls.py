@@ -1,13 +1,13 @@
 """HTTP routes. Wagtail's catch-all page serving comes last."""
 
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from engagement import views
+from engagement import pages_routing, views
 
 handler400 = "engagement.views.bad_request"
 handler403 = "engagement.views.permission_denied"
@@ -44,4 +44,6 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns.append(path("", include(wagtail_urls)))
+# Wagtail's routes, its catch-all page serving last, found in fewer queries (pages_routing.serve).
+urlpatterns += [p for p in wagtail_urls.urlpatterns if getattr(p, "name", "") != "wagtail_serve"]
+urlpatterns.append(re_path(wagtail_urls.serve_pattern, pages_routing.serve, name="wagtail_serve"))

@@ -121,6 +121,11 @@ def test_a_dead_redis_lets_rate_limit_counters_through(dead_cache):
     assert dead_cache.incr("hits") == 1
 
 
+def test_a_dead_redis_counts_a_rate_limit_window_as_its_first_request(dead_cache):
+    assert dead_cache.count("ratelimit:x", 60) == 1
+    assert dead_cache.count("ratelimit:x", 60) == 1
+
+
 def test_a_dead_redis_fails_the_ping_so_healthz_can_tell(dead_cache):
     with pytest.raises(RedisConnectionError):
         dead_cache.ping()
