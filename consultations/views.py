@@ -99,7 +99,7 @@ def page_context(page: ConsultationPage, request: HttpRequest) -> dict[str, Any]
         "is_owner": is_owner,
         "period_warnings": page.period_warnings() if is_owner else [],
         "organisations": [page.organisation, *page.co_owners.all()],
-        "areas": list(page.areas.all()),
+        "areas": list(page.areas.defer("boundary")),
     }
 
 

@@ -108,4 +108,12 @@ def options_of(field) -> list[tuple[str, str, bool]]:
     value = field.value()
     values = value if isinstance(value, list | tuple) else [value]
     chosen = {str(v) for v in values if v not in (None, "")}
-    return [(str(v), label, str(v) in chosen) for v, label in field.field.choices]
+    form_field = field.field
+    if hasattr(form_field, "queryset"):
+        # A model choice field iterates its queryset through a server-side cursor on PostgreSQL
+        # (four round trips); one plain query does.
+        choices = [("", form_field.empty_label)] if form_field.empty_label is not None else []
+        choices += [(obj.pk, form_field.label_from_instance(obj)) for obj in form_field.queryset]
+    else:
+        choices = form_field.choices
+    return [(str(v), label, str(v) in chosen) for v, label in choices]
