@@ -159,7 +159,7 @@ def postgres_server():
     initdb, pg_ctl, psql = (str(pg_bin / name) for name in ("initdb", "pg_ctl", "psql"))
     options = (
         f"-c listen_addresses=127.0.0.1 -c port={port} "
-        f"-c unix_socket_directories={workdir} -c fsync=off"
+        f"-c unix_socket_directories={workdir} -c fsync=off -c random_page_cost=1.1"
     )
     started = False
     try:
