@@ -50,3 +50,18 @@ def co_owner_officer(partner_council):
     return MembershipFactory(
         organisation=partner_council, role=Membership.Role.OFFICER, user__mfa_exempt=True
     ).user
+
+
+@pytest.fixture
+def co_owner_moderator(partner_council):
+    return MembershipFactory(
+        organisation=partner_council, role=Membership.Role.MODERATOR, user__mfa_exempt=True
+    ).user
+
+
+@pytest.fixture
+def co_owned(consultation, partner_council):
+    """The consultation, co-owned by the partner council."""
+    consultation.co_owners.add(partner_council)
+    consultation.save()  # a parental many-to-many is written when the page is saved
+    return consultation

@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from tests.consultations.test_results import respond
-from tests.factories import MembershipFactory, OrganisationFactory
 
 LONG_TEXT = "What would make the high street better?"
 TRAVEL = "How do you get there?"
@@ -27,14 +26,9 @@ def text_url(consultation, wording: str) -> str:
     return reverse("consultations:text_answers", args=[consultation.pk, key])
 
 
-@pytest.fixture
-def co_owner_moderator(consultation):
-    partner_council = OrganisationFactory(name="Partner Borough Council")
-    consultation.co_owners.add(partner_council)
-    consultation.save()
-    return MembershipFactory(
-        organisation=partner_council, role="moderator", user__mfa_exempt=True
-    ).user
+@pytest.fixture(autouse=True)
+def _co_owned(co_owned):
+    """Every consultation here is co-owned by the partner council."""
 
 
 def test_results_page_links_each_question_with_written_answers_to_its_theming_page(

@@ -14,23 +14,17 @@ from django.urls import reverse
 
 from consultations import services
 from consultations.models import Answer, Theme
-from engagement.models import Membership
 from tests.consultations.test_results import _fill_in, _many_questions, respond
-from tests.factories import MembershipFactory, OrganisationFactory, consultation_page
+from tests.factories import consultation_page
 
 LONG_TEXT = "What would make the high street better?"
 SINGLE = "How often do you visit the high street?"
 TRAVEL = "How do you get there?"
 
 
-@pytest.fixture
-def co_owner_officer(consultation):
-    partner_council = OrganisationFactory(name="Partner Borough Council")
-    consultation.co_owners.add(partner_council)
-    consultation.save()
-    return MembershipFactory(
-        organisation=partner_council, role=Membership.Role.OFFICER, user__mfa_exempt=True
-    ).user
+@pytest.fixture(autouse=True)
+def _co_owned(co_owned):
+    """Every consultation here is co-owned by the partner council."""
 
 
 def key_of(consultation, wording: str) -> str:
