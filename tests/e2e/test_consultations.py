@@ -71,7 +71,7 @@ def sent_responses(platform: Platform, demo) -> list[tuple[str, str | None]]:
     """(answers JSON, ward name) of every sent response to ``demo``, oldest first."""
     return _query(
         platform,
-        "SELECT r.answers, w.name FROM consultations_response r "
+        "SELECT CAST(r.answers AS TEXT), w.name FROM consultations_response r "
         "JOIN wagtailcore_page p ON p.id = r.consultation_id "
         "LEFT JOIN engagement_area w ON w.id = r.ward_id "
         "WHERE p.slug = %s AND r.status = 'submitted' ORDER BY r.id",
