@@ -9,36 +9,17 @@ from __future__ import annotations
 
 import csv
 import json
-import re
-from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
-from asgiref.sync import sync_to_async
-from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from consultations.models import ClosingRecord, ConsultationPage, Response
 from consultations.survey import display_value
+from engagement.exports import Line, chunked, download, safe_cell  # noqa: F401
 from engagement.models import Area
 
-# A spreadsheet reads a cell starting with one of these as a formula (or, for tab and carriage
-# return, may strip them and then read one).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# A plain number ("-3", "-2.5") cannot be a formula and stays a number.
-_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-ROWS_PER_CHUNK = 500
 FETCH_SIZE = 2000
-
-
-def safe_cell(value: Any) -> str:
-    """A CSV cell a spreadsheet shows as text: a leading ``'`` stops it running as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
 
 
 def reference(idempotency_key) -> str:
@@ -60,24 +41,6 @@ def _ward_names() -> dict[int, str]:
     return dict(Area.objects.wards().values_list("pk", "name"))
 
 
-def _chunked(lines: Iterable[str]) -> Iterator[str]:
-    chunk: list[str] = []
-    for line in lines:
-        chunk.append(line)
-        if len(chunk) >= ROWS_PER_CHUNK:
-            yield "".join(chunk)
-            chunk = []
-    if chunk:
-        yield "".join(chunk)
-
-
-class _Line:
-    """A file-like object whose ``write`` hands back what the csv writer wrote."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_header(page: ConsultationPage) -> list[str]:
     """The columns, stable for a survey: reference, time, ward, then each question in order."""
     return [
@@ -94,7 +57,7 @@ def csv_chunks(page: ConsultationPage) -> Iterator[str]:
     questions = page.survey.questions
     ward_names = _ward_names()
     uk = timezone.get_current_timezone()
-    writer = csv.writer(_Line())
+    writer = csv.writer(Line())
     yield "\ufeff" + writer.writerow([safe_cell(h) for h in csv_header(page)])
 
     def rows() -> Iterator[str]:
@@ -107,7 +70,7 @@ def csv_chunks(page: ConsultationPage) -> Iterator[str]:
             ]
             yield writer.writerow([safe_cell(cell) for cell in cells])
 
-    yield from _chunked(rows())
+    yield from chunked(rows())
 
 
 def json_chunks(page: ConsultationPage) -> Iterator[str]:
@@ -160,29 +123,7 @@ def json_chunks(page: ConsultationPage) -> Iterator[str]:
             yield separator + json.dumps(item, ensure_ascii=False)
             separator = ","
 
-    yield from _chunked(items())
+    yield from chunked(items())
     yield "]}"
 
 
-async def _async_chunks(chunks: Iterator[str]) -> AsyncIterator[str]:
-    """Pull a synchronous export a chunk at a time in Django's thread for database work.
-
-    Under ASGI Django would otherwise read a synchronous iterator to the end before sending
-    anything: the whole export in memory.
-    """
-    pull = sync_to_async(next, thread_sensitive=True)
-    try:
-        while (chunk := await pull(chunks, None)) is not None:
-            yield chunk
-    finally:
-        await sync_to_async(chunks.close, thread_sensitive=True)()
-
-
-def download(
-    request: HttpRequest, chunks: Iterator[str], *, content_type: str, filename: str
-) -> StreamingHttpResponse:
-    """A streamed attachment, read lazily under both WSGI and ASGI."""
-    content = _async_chunks(chunks) if isinstance(request, ASGIRequest) else chunks
-    response = StreamingHttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response

@@ -298,6 +298,14 @@ class Area(models.Model):
         validators=[validate_boundary],
         help_text=_("A GeoJSON Polygon or MultiPolygon geometry in WGS84 (longitude, latitude)."),
     )
+    pins_premoderated = models.BooleanField(
+        _("check pins before they are published"),
+        default=False,
+        help_text=_(
+            "New pride and shame pins here (in this area or any area inside it) wait for a "
+            "moderator before the public sees them."
+        ),
+    )
     # The boundary's bounding box, kept beside it so areas can be found by viewport in SQL.
     min_lon = models.FloatField(null=True, blank=True, editable=False)
     min_lat = models.FloatField(null=True, blank=True, editable=False)

@@ -213,6 +213,9 @@ TASKS = {
 # shares one address among many people.
 RATE_LIMITS = {
     "respond": {"user": (60, 600), "ip": (300, 600)},
+    "pin": {"user": (20, 3600), "ip": (100, 3600)},
+    "me_too": {"user": (120, 3600), "ip": (600, 3600)},
+    "flag": {"user": (30, 3600), "ip": (60, 3600)},
 }
 
 # --- Accounts -------------------------------------------------------------------------------------
@@ -342,6 +345,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # them: ward boundaries are drawn from our own data, so a map without tiles still works.
 MAP_TILE_URL = env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_ATTRIBUTION = env("MAP_ATTRIBUTION", "© OpenStreetMap contributors")
+# Whether people without an account may add pins (always checked by a moderator first).
+PLACES_ALLOW_ANONYMOUS_PINS = env_bool("PLACES_ALLOW_ANONYMOUS_PINS", False)
 
 
 def _origin(url: str) -> str:

@@ -236,7 +236,9 @@ class AreaViewSet(ModelViewSet):
     list_display = ["name", "kind", "parent", "population", "code"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
-    form_fields = ["name", "slug", "code", "kind", "parent", "population", "boundary"]
+    form_fields = [
+        "name", "slug", "code", "kind", "parent", "population", "boundary", "pins_premoderated",
+    ]  # fmt: skip
 
 
 class TaxonomyViewSet(ModelViewSet):

@@ -3,8 +3,10 @@
 import { initAll } from "../govuk/govuk-frontend.min.js";
 import { initConditionalQuestions } from "./conditional-questions.js";
 import { initLocationMaps } from "./location-map.js";
+import { initPinMaps } from "./pin-map.js";
 
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initAll();
 initConditionalQuestions();
 initLocationMaps();
+initPinMaps();

@@ -4,6 +4,8 @@
 // the pin at the centre (marked by cross-hairs). Ward boundaries come from our own data, so the map
 // is usable when no tile server can be reached.
 
+import { baseMap } from "./map-base.js";
+
 function ringContains(ring, [x, y]) {
   let inside = false;
   for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
@@ -33,18 +35,7 @@ async function initMap(box, L) {
   const lat = field(box.dataset.latField);
   const lon = field(box.dataset.lonField);
   const status = box.querySelector("[data-map-status]");
-  const mapElement = box.querySelector("[data-map]");
-  box.hidden = false;
-
-  const map = L.map(mapElement, { keyboard: true, zoomSnap: 0.5 });
-  if (box.dataset.tileUrl) {
-    L.tileLayer(box.dataset.tileUrl, { attribution: box.dataset.attribution, maxZoom: 19 }).addTo(map);
-  }
-  const response = await fetch(box.dataset.areasUrl, { headers: { Accept: "application/geo+json" } });
-  const areas = response.ok ? await response.json() : { features: [] };
-  const layer = L.geoJSON(areas, { style: { className: "cg-map__area" } }).addTo(map);
-  if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds());
-  else map.setView([52.5, -1.5], 9);
+  const { map, areas, mapElement } = await baseMap(box, L, { zoomSnap: 0.5 });
 
   const icon = L.divIcon({ className: "cg-map__pin", iconSize: [24, 24], iconAnchor: [12, 24] });
   let marker = null;
