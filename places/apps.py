@@ -6,3 +6,7 @@ class PlacesConfig(AppConfig):
     name = "places"
     verbose_name = _("Pride and shame map")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Connects the receivers that drop the cached filter choices when services or areas change.
+        from places import forms  # noqa: F401

@@ -8,7 +8,10 @@ import uuid
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from engagement.models import Area, Organisation, ServiceCategory
@@ -27,6 +30,32 @@ NOT_ABOUT_PEOPLE = _(
 
 def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=LONDON)
+
+
+FILTER_CHOICES_KEY = "places:filter-choices"
+
+
+def filter_choices() -> tuple[list, list]:
+    """(slug, pk, name) of every service and ward: read on every map request, so cached, and
+    dropped whenever a service or an area changes."""
+    choices = cache.get(FILTER_CHOICES_KEY)
+    if choices is None:
+        choices = (
+            list(
+                ServiceCategory.objects.order_by("sort_order", "name").values_list(
+                    "slug", "pk", "name"
+                )
+            ),
+            list(Area.objects.wards().order_by("name").values_list("slug", "pk", "name")),
+        )
+        cache.set(FILTER_CHOICES_KEY, choices, 300)
+    return choices
+
+
+@receiver([post_save, post_delete], sender=ServiceCategory)
+@receiver([post_save, post_delete], sender=Area)
+def _forget_filter_choices(**kwargs) -> None:
+    cache.delete(FILTER_CHOICES_KEY)
 
 
 class FilterForm(forms.Form):
@@ -57,17 +86,13 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.categories = dict(ServiceCategory.objects.values_list("slug", "pk"))
-        self.wards = {
-            slug: (pk, name)
-            for slug, pk, name in Area.objects.wards()
-            .values_list("slug", "pk", "name")
-            .order_by("name")
-        }
+        categories, wards = filter_choices()
+        self.categories = {slug: pk for slug, pk, _name in categories}
+        self.wards = {slug: (pk, name) for slug, pk, name in wards}
         # The form offers one service at a time; the open data accepts several (?category=a&…).
-        self.fields["category"].choices = [("", _("All services"))] + list(
-            ServiceCategory.objects.order_by("sort_order", "name").values_list("slug", "name")
-        )
+        self.fields["category"].choices = [("", _("All services"))] + [
+            (slug, name) for slug, _pk, name in categories
+        ]
         self.fields["ward"].choices = [("", _("All wards"))] + [
             (slug, name) for slug, (_pk, name) in self.wards.items()
         ]

@@ -46,8 +46,10 @@ class PinQuerySet(models.QuerySet):
         )
 
     def followed_by(self, user):
-        """Pins a person placed or said "me too" to."""
-        return self.filter(Q(author=user) | Q(me_toos__user=user)).distinct()
+        """Pins a person placed (whatever their state) or said "me too" to (while published)."""
+        return self.filter(
+            Q(author=user) | Q(me_toos__user=user, moderation=Pin.Moderation.VISIBLE)
+        ).distinct()
 
 
 class Pin(models.Model):

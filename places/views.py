@@ -78,6 +78,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "page_links": _elided(page),
             "query": query.urlencode(),
             "filter_query": query.urlencode(),
+            "status_labels": {value: str(label) for value, label in Pin.Status.choices},
             "may_view_epicentres": request.user.has_perm("places.view_epicentres"),
             "may_moderate": request.user.has_perm("places.view_moderation_queue"),
         },

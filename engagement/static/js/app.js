@@ -3,6 +3,7 @@
 import { initAll } from "../govuk/govuk-frontend.min.js";
 import { initConditionalQuestions } from "./conditional-questions.js";
 import { initLocationMaps } from "./location-map.js";
+import { initNotifications } from "./notifications.js";
 import { initPinMaps } from "./pin-map.js";
 
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
@@ -10,3 +11,4 @@ initAll();
 initConditionalQuestions();
 initLocationMaps();
 initPinMaps();
+initNotifications();

@@ -3,13 +3,10 @@
 // each viewport (never every pin), so a million pins cost the browser no more than a hundred.
 // Proud pins are round with a star, ashamed pins square with "!", so colour is never the only cue.
 
+import { format } from "./format.js";
 import { baseMap } from "./map-base.js";
 
 const DEBOUNCE_MS = 250;
-
-function format(template, values) {
-  return template.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
-}
 
 function labelled(marker, label) {
   const element = marker.getElement();
@@ -39,8 +36,14 @@ function pinIcon(L, kind) {
   });
 }
 
+let labels = null;
+function statusLabels() {
+  labels ??= JSON.parse(document.getElementById("pin-status-labels")?.textContent || "{}");
+  return labels;
+}
+
 function popupContent(feature, box) {
-  const { kind, category, description } = feature.properties;
+  const { kind, category, description, status: code } = feature.properties;
   const wrapper = document.createElement("div");
   const title = document.createElement("p");
   title.className = "govuk-body-s govuk-!-font-weight-bold govuk-!-margin-bottom-1";
@@ -48,11 +51,14 @@ function popupContent(feature, box) {
   const text = document.createElement("p");
   text.className = "govuk-body-s govuk-!-margin-bottom-1";
   text.textContent = description;
+  const status = document.createElement("p");
+  status.className = "govuk-body-s govuk-!-margin-bottom-1";
+  status.textContent = `${box.dataset.statusLabel} ${statusLabels()[code] || code}`;
   const link = document.createElement("a");
   link.className = "govuk-link govuk-body-s";
   link.href = box.dataset.pinUrl.replace("/0/", `/${feature.id}/`);
   link.textContent = box.dataset.openLabel || "Open the pin";
-  wrapper.append(title, text, link);
+  wrapper.append(title, text, status, link);
   return wrapper;
 }
 
