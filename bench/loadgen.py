@@ -418,6 +418,7 @@ def _post_maker(
 
 
 def main(argv: list[str] | None = None) -> int:
+    global REQUEST_TIMEOUT  # noqa: PLW0603 - one setting for the whole process
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--host", default="127.0.0.1")
@@ -438,6 +439,12 @@ def main(argv: list[str] | None = None) -> int:
         help="JSON file of form bodies to POST to each path (see the module docstring)",
     )
     parser.add_argument(
+        "--timeout",
+        type=float,
+        default=REQUEST_TIMEOUT,
+        help=f"seconds to wait for a response (default {REQUEST_TIMEOUT:g})",
+    )
+    parser.add_argument(
         "--cpu-pid",
         action="append",
         default=[],
@@ -445,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         help="a server process whose CPU time to account per request",
     )
     args = parser.parse_args(argv)
+    REQUEST_TIMEOUT = args.timeout
     cpu_pids = {name: int(pid) for name, pid in (item.split("=", 1) for item in args.cpu_pid)}
     form = json.loads(args.form.read_text()) if args.form else None
     for index, path in enumerate(args.paths):

@@ -36,6 +36,16 @@
      ``reach_by_ward`` timed in a child process, computed in the database and from the cache
      (target: <= 300 ms).
 
+6. The pride and shame map (``bench/places_data.py``, ``bench/map_report.py``): right after the
+   consultation data, ``manage.py generate_pins`` writes ``--pins`` visible pins (1,000,000 by
+   default, or ``$BENCH_PINS``; 0 skips the map). Then ``GET /places/hotspots.geojson`` is measured
+   for 1280 × 800 pixel viewports at zooms 9 to 18, centred on the densest cluster and on a quiet
+   area, with one user on one process (target: p50 <= 50 ms, <= 2,000 features and <= 200 KB),
+   beside the floor and beside the same viewports served naively (every pin in the bbox, a route of
+   ``bench/urls.py`` only); two of them again at 20 users on two processes; and the SQL behind each
+   viewport is timed with ``EXPLAIN ANALYZE``. ``--only places`` (``make bench BENCH=places``) runs
+   just this part.
+
 The tables are printed and written to ``bench/results/latest.md`` (with the raw figures and the
 SQL in ``latest.json``). Exits non-zero only when the harness itself fails; a missed target is
 reported loudly but is a result, not a crash.
@@ -66,7 +76,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 os.chdir(REPO)
 
-from bench import FLOOR_PATH  # noqa: E402
+from bench import FLOOR_PATH, map_report  # noqa: E402
 from bench.survey_data import SUBMIT_PATH, THIRTY_PAGE, THIRTY_RESPOND  # noqa: E402
 from tests.servers import free_port, postgres_server, redis_server, wait_for_port  # noqa: E402
 
@@ -106,6 +116,9 @@ class Phase:
     report: str = "pages"
     users: int | None = None  # None: --users
     form: bool = False  # POST the consultation form (bench/survey_data.py) instead of GETs
+    warmup: float | None = None  # None: --warmup
+    duration: float | None = None  # None: --duration (--submit-duration for forms)
+    timeout: float | None = None  # seconds the load generator waits for a response (None: 30)
 
 
 # In the order they run. The floor on the deployed shape runs again after the pages, so drift
@@ -595,11 +608,21 @@ def render(
     config: dict,
     notes: list[str],
     consultations: dict | None = None,
+    places: dict | None = None,
 ):
     one, two, nopool = results["one"], results["two"], results["two-nopool"]
-    lines = [
-        f"# Common Ground benchmark, {config['date']}",
-        "",
+    lines = [f"# Common Ground benchmark, {config['date']}", ""]
+    if not two:  # --only places
+        lines += [
+            "`make bench BENCH=places`: the map benchmark only, daphne with DEBUG=0, PostgreSQL "
+            f"and Redis on loopback, on one {config['cpus']}-CPU machine, from a separate "
+            "load-generator process.",
+            "",
+        ]
+        if places:
+            lines += map_report.render(places)
+        return _render_tail(lines, info, config, notes)
+    lines += [
         f"`make bench`: daphne with DEBUG=0, PostgreSQL and Redis on loopback, on one "
         f"{config['cpus']}-CPU machine. {config['users']} concurrent closed-loop users per URL "
         f"(keep-alive, anonymous, no cookies), {config['warmup']:g} s warm-up then "
@@ -659,8 +682,14 @@ def render(
         f"started: {config['load_at_start']}; at the end: {config['load_after']}.",
         "",
     ]
-    if consultations:
+    if consultations and (consultations["server_time"] or consultations["submit"]):
         lines += render_consultations(consultations)
+    if places:
+        lines += map_report.render(places)
+    return _render_tail(lines, info, config, notes)
+
+
+def _render_tail(lines: list[str], info: dict[str, str], config: dict, notes: list[str]) -> str:
     if notes:
         lines += ["Notes:", "", *[f"- {note}" for note in notes], ""]
     lines += ["## Machine", "", "| | |", "|---|---|"]
@@ -683,7 +712,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--results-repeat", type=int, default=9)
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.md")
+    parser.add_argument(
+        "--only",
+        choices=["places"],
+        help="run only this part (make bench BENCH=places): the map, without the pages and "
+        "consultations",
+    )
+    parser.add_argument(
+        "--pins",
+        type=int,
+        default=int(os.environ.get("BENCH_PINS") or 1_000_000),
+        help="pins generated for the map benchmark (default $BENCH_PINS or 1,000,000; 0 skips it)",
+    )
+    parser.add_argument(
+        "--places-duration",
+        type=float,
+        default=3.0,
+        help="measured seconds per map viewport (one user)",
+    )
     args = parser.parse_args(argv)
+    run_core = args.only is None
+    run_places = args.pins > 0
+    if not run_core and not run_places:
+        parser.error("--only places needs --pins above 0")
 
     # Unwind the context managers (and so stop every server) on SIGTERM as on Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -693,6 +744,7 @@ def main(argv: list[str] | None = None) -> int:
     notes: list[str] = []
     results: dict[str, list[dict]] = {name: [] for name in SERVER_SETS}
     consultations: dict[str, list[dict]] = {"server_time": [], "submit": []}
+    places: dict = {}
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cg-bench-")))
         if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
@@ -721,25 +773,54 @@ def main(argv: list[str] | None = None) -> int:
         say(f"starting {len(specs)} daphne processes")
         servers = stack.enter_context(daphne_processes(specs, workdir))
         manage("seed_demo", env=env).wait()
-        survey = json.loads(
-            run_child(
-                [sys.executable, "-m", "bench.survey_data", "setup"], env, "consultation data", 900
+        phases = list(PHASES) if run_core else []
+        form_file = workdir / "form.json"
+        if run_core:
+            survey = json.loads(
+                run_child(
+                    [sys.executable, "-m", "bench.survey_data", "setup"],
+                    env,
+                    "consultation data",
+                    900,
+                )
+            )
+            say(
+                f"consultation data: {survey['results']['written']:,} responses written in "
+                f"{survey['results']['fill_s']:.0f}s"
+            )
+            form_file.write_text(
+                json.dumps({"bodies": survey["submit"]["bodies"], "success": "/confirmation/"})
+            )
+        if run_places:
+            say(f"map data: generating {args.pins:,} pins")
+            data = json.loads(
+                run_child(
+                    [sys.executable, "-m", "bench.places_data", "setup", str(args.pins)],
+                    env,
+                    "map data",
+                    1800,
+                )
+            )
+            places["viewports"] = data.pop("viewports")
+            places["data"] = data
+            say(f"map data: {data['generate_output'].splitlines()[-1]}")
+            phases += map_report.phases(
+                Phase, places["viewports"], args.places_duration, args.users
+            )
+        # Query counts for every GET measured, except the naive map (it reads every pin).
+        paths = list(
+            dict.fromkeys(
+                path for phase in phases if phase.report != "places_naive" for _, path in phase.urls
             )
         )
-        say(
-            f"consultation data: {survey['results']['written']:,} responses written in "
-            f"{survey['results']['fill_s']:.0f}s"
-        )
-        form_file = workdir / "form.json"
-        form_file.write_text(
-            json.dumps({"bodies": survey["submit"]["bodies"], "success": "/confirmation/"})
-        )
-        paths = list(dict.fromkeys(path for phase in PHASES for _, path in phase.urls))
         queries = json.loads(
             run_child([sys.executable, "-m", "bench.queries", *paths], env, "query counts", 120)
         )
         wait_until_serving(servers)
         say("daphne processes serving")
+        if run_places:
+            one = next(server for server in servers if server.name.startswith("one:"))
+            map_report.probe(one.port, places["viewports"])
         pids = service_pids(database_url, redis_url)
         pids.update({f"web:{server.name}": server.process.pid for server in servers})
         connections = client_connections(database_url)
@@ -751,14 +832,15 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         load_at_start = load_average()
-        total = sum(len(phase.urls) for phase in PHASES)
+        total = sum(len(phase.urls) for phase in phases)
         say(f"load: {total} URLs, {args.users} users unless stated (load {load_at_start})")
-        submit_id = survey["submit"]["page_id"]
-        for phase in PHASES:
+        submit_id = survey["submit"]["page_id"] if run_core else None
+        for phase in phases:
             server_set = phase.server_set
             ports = [s.port for s in servers if s.name.startswith(f"{server_set}:")]
-            duration = args.submit_duration if phase.form else args.duration
-            per_url = args.warmup + duration + args.pause
+            duration = phase.duration or (args.submit_duration if phase.form else args.duration)
+            warmup = args.warmup if phase.warmup is None else phase.warmup
+            per_url = warmup + duration + args.pause
             if phase.form:
                 saved_before = saved_responses(database_url, submit_id, [])[0]
             output = run_child(
@@ -768,16 +850,17 @@ def main(argv: list[str] | None = None) -> int:
                     "bench.loadgen",
                     *[f"--port={port}" for port in ports],
                     f"--users={phase.users or args.users}",
-                    f"--warmup={args.warmup}",
+                    f"--warmup={warmup}",
                     f"--duration={duration}",
                     f"--pause={args.pause}",
                     *[f"--cpu-pid={name}={pid}" for name, pid in pids.items()],
                     *([f"--form={form_file}"] if phase.form else []),
+                    *([f"--timeout={phase.timeout}"] if phase.timeout else []),
                     *[path for _, path in phase.urls],
                 ],
                 env,
                 f"load generator ({server_set}, {phase.report})",
-                timeout=len(phase.urls) * (per_url + 60),
+                timeout=len(phase.urls) * (per_url + max(60, phase.timeout or 0)),
             )
             rows = [json.loads(line) for line in output.splitlines() if line.strip()]
             if len(rows) != len(phase.urls):
@@ -788,7 +871,8 @@ def main(argv: list[str] | None = None) -> int:
                 row["label"] = label
                 row["server_set"] = server_set
                 keys = ("queries", "queries_first", "status")
-                row.update({key: queries[row["path"]][key] for key in keys})
+                counted = queries.get(row["path"], {})
+                row.update({key: counted.get(key) for key in keys})
                 if phase.form:
                     row["queries"] = survey["submit"]["post_queries"]
                     row["queries_first"] = row["status"] = None
@@ -802,27 +886,40 @@ def main(argv: list[str] | None = None) -> int:
                 derive(row, server_set, cpus)
                 if phase.report == "pages":
                     results[server_set].append(row)
+                elif phase.report.startswith("places_"):
+                    places.setdefault(phase.report.removeprefix("places_"), []).append(row)
                 else:
                     consultations[phase.report].append(row)
             time.sleep(args.pause)
-        say("timing results over 100,000 responses")
-        timings = json.loads(
-            run_child(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.survey_data",
-                    "results",
-                    str(survey["results"]["page_id"]),
-                    str(args.results_repeat),
-                ],
-                env,
-                "results timing",
-                600,
+        if run_core:
+            say("timing results over 100,000 responses")
+            timings = json.loads(
+                run_child(
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.survey_data",
+                        "results",
+                        str(survey["results"]["page_id"]),
+                        str(args.results_repeat),
+                    ],
+                    env,
+                    "results timing",
+                    600,
+                )
             )
-        )
-        consultations["results"] = timings
-        consultations["data"] = {k: v for k, v in survey.items() if k != "submit"}
+            consultations["results"] = timings
+            consultations["data"] = {k: v for k, v in survey.items() if k != "submit"}
+        if run_places:
+            say("map: EXPLAIN ANALYZE of every viewport's SQL")
+            places["explain"] = json.loads(
+                run_child(
+                    [sys.executable, "-m", "bench.places_data", "explain"],
+                    env,
+                    "map query plans",
+                    900,
+                )
+            )
         load_after = load_average()
         for server in servers:
             tracebacks = server.log_path.read_text(errors="replace").count("Traceback (most recent")
@@ -832,6 +929,8 @@ def main(argv: list[str] | None = None) -> int:
 
     every = [row for rows in results.values() for row in rows]
     every += consultations["server_time"] + consultations["submit"]
+    # Not the naive map's rows: its requests outlast their half-second windows.
+    every += [row for key in ("hotspots", "load") for row in places.get(key, [])]
     worst = max(every, key=lambda row: row["other_share"])
     mean_other = sum(row["other_share"] for row in every) / len(every)
     steal = max(row["steal_share"] for row in every)
@@ -850,12 +949,13 @@ def main(argv: list[str] | None = None) -> int:
     notes.insert(0, contention)
     splits = [
         min(row["requests_per_port"].values()) / max(1, max(row["requests_per_port"].values()))
-        for row in results["two"] + results["two-nopool"]
+        for row in results["two"] + results["two-nopool"] + places.get("load", [])
     ]
-    notes.append(
-        f"Two-process rows: the less busy process served at least {min(splits):.0%} as many "
-        "requests as the busier one."
-    )
+    if splits:
+        notes.append(
+            f"Two-process rows: the less busy process served at least {min(splits):.0%} as many "
+            "requests as the busier one."
+        )
     loadgen = [row["cpu_ms_per_request"].get("loadgen") for row in every]
     config = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -871,7 +971,7 @@ def main(argv: list[str] | None = None) -> int:
         "other_cpu_share_mean": mean_other,
         "steal_share_max": steal,
     }
-    report = render(results, info, config, notes, consultations)
+    report = render(results, info, config, notes, consultations, places)
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report, encoding="utf-8")
@@ -882,6 +982,7 @@ def main(argv: list[str] | None = None) -> int:
                 "machine": info,
                 "results": results,
                 "consultations": consultations,
+                "places": places,
                 "queries": queries,
                 "notes": notes,
             },
@@ -903,6 +1004,7 @@ def main(argv: list[str] | None = None) -> int:
             f"at {args.users} concurrent users):",
         )
     missed += [f"  {what}" for what, ok in consultation_verdicts(consultations) if not ok]
+    missed += [f"  {what}" for what, ok in map_report.verdicts(places) if not ok]
     if missed:
         banner = "!" * 78
         message = "\n".join([banner, "TARGET MISSED", *missed, banner])

@@ -21,7 +21,7 @@ from places.models import Pin, PinCell
 
 # Cells counted ahead of time: display zoom 0 to 13. Above that a viewport is a few kilometres
 # across and its pins are summed directly.
-SUMMARY_LEVELS = range(geo.CELL_LEVEL_OFFSET, 13 + geo.CELL_LEVEL_OFFSET + 1)
+SUMMARY_LEVELS = range(1, 16)
 # Few enough pins in a viewport to send them one by one instead of as hotspots.
 PIN_LIMIT = 300
 

@@ -32,6 +32,14 @@ def _start_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=LONDON)
 
 
+class OneOfManySelect(forms.Select):
+    """A single select whose value is read as a list, so one form field serves the page (one
+    service at a time) and the open data (``?category=a&category=b``)."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+
 FILTER_CHOICES_KEY = "places:filter-choices"
 
 
@@ -68,7 +76,7 @@ class FilterForm(forms.Form):
         choices=[("", _("Both")), *Pin.Kind.choices],
     )
     category = forms.MultipleChoiceField(
-        label=_("Service"), required=False, choices=(), widget=forms.Select
+        label=_("Service"), required=False, choices=(), widget=OneOfManySelect
     )
     ward = forms.ChoiceField(label=_("Ward"), required=False, choices=())
     since = forms.DateField(

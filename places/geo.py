@@ -3,8 +3,8 @@
 Every pin stores its position twice: as the latitude and longitude the resident chose, and as
 integer Web Mercator coordinates (``mx``, ``my``) on a grid of 2**28 × 2**28 points — the pixel
 grid of zoom level 20. A hotspot *cell* at level ``L`` is the square
-``(mx >> (28 - L), my >> (28 - L))``: 2**L cells across the world. One cell is 64 screen pixels
-wide at display zoom ``L - 2``, so a viewport of a given size holds a bounded number of cells at
+``(mx >> (28 - L), my >> (28 - L))``: 2**L cells across the world. One cell is 128 screen pixels
+wide at display zoom ``L - 1``, so a viewport of a given size holds a bounded number of cells at
 any zoom, and both Python and SQL can find a pin's cell with one bit shift.
 """
 
@@ -19,8 +19,9 @@ GRID_SIZE = 1 << GRID_BITS
 # Web Mercator stops at the latitude where the world becomes square.
 MAX_LATITUDE = 85.05112878
 MIN_ZOOM, MAX_ZOOM = 0, 20
-# A cell is 64 screen pixels across: four cells to a 256-pixel tile, so level = zoom + 2.
-CELL_LEVEL_OFFSET = 2
+# A cell is 128 screen pixels across: two cells to a 256-pixel tile, so level = zoom + 1. Wide
+# enough that hotspot markers drawn at cell centres never overlap (WCAG 2.5.8 target spacing).
+CELL_LEVEL_OFFSET = 1
 MAX_LEVEL = MAX_ZOOM + CELL_LEVEL_OFFSET
 # A response never holds more cells than this (QUALITY.md: ≤ 2,000 features and ≤ 200 KB).
 MAX_CELLS = 1500
@@ -108,7 +109,7 @@ def cell_count(bbox: BBox, level: int) -> int:
 
 
 def level_for(bbox: BBox, zoom: int, max_cells: int = MAX_CELLS) -> int:
-    """The hotspot level for a viewport: 64-pixel cells at ``zoom``, coarser if the viewport is so
+    """The hotspot level for a viewport: 128-pixel cells at ``zoom``, coarser if the viewport is so
     large that it would hold more than ``max_cells`` of them."""
     if not MIN_ZOOM <= zoom <= MAX_ZOOM:
         raise ValueError(f"zoom must be between {MIN_ZOOM} and {MAX_ZOOM}")
@@ -176,9 +177,14 @@ def aggregate(points: Iterable[Point], level: int, bbox: BBox | None = None) -> 
     return cells
 
 
-def feature(cell: Cell, digits: int = 5) -> dict:
-    """A cell as a compact GeoJSON point feature at its pins' centre."""
-    lon, lat = cell.centre
+def feature(cell: Cell, digits: int = 5, level: int | None = None) -> dict:
+    """A cell as a compact GeoJSON point feature: at its pins' centre, or, given its ``level``,
+    at the cell's own centre (so neighbouring markers keep a whole cell apart on screen)."""
+    if level is None:
+        lon, lat = cell.centre
+    else:
+        size = 1 << shift(level)
+        lon, lat = unproject((cell.cx + 0.5) * size, (cell.cy + 0.5) * size)
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(lon, digits), round(lat, digits)]},

@@ -47,6 +47,7 @@ def clean_photo(upload) -> ContentFile:
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             if kind == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
+            image.info.clear()  # comments, ICC profiles, text chunks: nothing carried over
             out = io.BytesIO()
             # A fresh encode with no exif/icc/xmp arguments carries no metadata over.
             image.save(out, format=kind, **({"quality": 85} if kind != "PNG" else {}))

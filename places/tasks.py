@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -43,7 +44,7 @@ def notify_pin_update(update_id: int) -> int:
     messages, notified = [], []
     for person in people:
         theirs = list(
-            pins.filter(author=person).union(pins.filter(me_toos__user=person)).order_by("pk")[:20]
+            pins.filter(Q(author=person) | Q(me_toos__user=person)).distinct().order_by("pk")[:20]
         )
         body = render_to_string(
             "places/email/status_update.txt",

@@ -42,6 +42,7 @@ OPEN_DATA_PAGE = 1000
 _LIST_FIELDS = (
     "pk", "kind", "aspect", "description", "status", "me_too_count", "created_at",
     "located_by_ward", "location_description", "lat", "lon", "category__name", "ward__name",
+    "moderation",
 )  # fmt: skip
 
 
@@ -100,7 +101,7 @@ def _pin_feature(pin: Pin) -> dict:
             "category": pin.category.name,
             "status": pin.status,
             "me_too": pin.me_too_count,
-            "description": pin.description[:100],
+            "description": pin.description[:60],
         },
     }
 
@@ -121,7 +122,7 @@ def hotspots_geojson(request: HttpRequest) -> JsonResponse:
         features = [_pin_feature(pin) for pin in found.pins]
         mode = "pins"
     else:
-        features = [geo.feature(cell) for cell in found.cells]
+        features = [geo.feature(cell, level=found.level) for cell in found.cells]
         mode = "cells"
     return JsonResponse(
         {
@@ -132,7 +133,7 @@ def hotspots_geojson(request: HttpRequest) -> JsonResponse:
             "shame": found.shame,
             "features": features,
         },
-        json_dumps_params={"separators": (",", ":")},
+        json_dumps_params={"separators": (",", ":"), "ensure_ascii": False},
     )
 
 
@@ -178,7 +179,7 @@ def pins_geojson(request: HttpRequest) -> JsonResponse:
             return JsonResponse({"errors": {"bbox": [str(error)]}}, status=400)
     after = request.GET.get("after", "")
     if after:
-        if not after.isdigit():
+        if not (after.isascii() and after.isdigit()):
             return JsonResponse({"errors": {"after": [_("after must be a pin id")]}}, status=400)
         pins = pins.filter(pk__gt=int(after))
     batch = list(pins.order_by("pk")[:OPEN_DATA_PAGE])
@@ -372,6 +373,8 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
     pin = _pin_or_404(request, pk)
     if not request.user.has_perm("places.respond_pin", pin):
         raise PermissionDenied
+    if not pin.is_visible:  # only published pins are answered
+        raise Http404
     organisations = responding_organisations(request.user, pin)
     form = StatusUpdateForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
@@ -419,7 +422,7 @@ def respond_hotspot(request: HttpRequest, level: int, cx: int, cy: int) -> HttpR
             Q(ward_id__in=served_ward_ids(user, OFFICER))
             | Q(responsible_organisation_id__in=user.organisation_ids(OFFICER))
         )
-    pins = list(pins.order_by("-me_too_count", "-created_at")[:200])
+    pins = list(pins.order_by("-me_too_count", "-created_at"))
     if not pins:
         raise Http404
     organisations = responding_organisations(user, pins[0])

@@ -117,3 +117,10 @@ def options_of(field) -> list[tuple[str, str, bool]]:
     else:
         choices = form_field.choices
     return [(str(v), label, str(v) in chosen) for v, label in choices]
+
+
+@register.filter
+def radio_options(field) -> list[tuple[str, str, bool]]:
+    """:func:`options_of` without the blank choice: radios have no "choose one" option, and the
+    first real radio must carry the field's id for the error summary's link."""
+    return [option for option in options_of(field) if option[0] != ""]

@@ -35,7 +35,13 @@ PUBLIC_PAGES = [
     "/accounts/password/reset/",
 ]
 
-SIGNED_IN_PAGES = ["/accounts/profile/", "/accounts/email/", "/accounts/2fa/"]
+SIGNED_IN_PAGES = [
+    "/accounts/profile/",
+    "/accounts/email/",
+    "/accounts/2fa/",
+    "/places/pins/new/",
+    "/places/mine/",
+]
 
 
 def check_page(page, path: str, width: int, expected_status: int = 200) -> None:

@@ -81,3 +81,51 @@ def make_pin(place, categories):
         return pin
 
     return make
+
+
+@pytest.fixture
+def superuser(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(is_superuser=True, is_staff=True, mfa_exempt=True)
+
+
+@pytest.fixture
+def bulk_pins(place, categories):
+    """Many visible pins at once, without a query per pin: ``bulk_pins([(lon, lat, kind), …])``.
+
+    The hotspot summary is rebuilt afterwards, so the map sees them as if added one by one.
+    """
+    from places import cells, geo
+
+    def make(points, *, ward="west", description="Litter on the verge.", **extra) -> list[Pin]:
+        pins = []
+        for n, (lon, lat, kind) in enumerate(points):
+            mx, my = geo.project(lon, lat)
+            pins.append(
+                Pin(
+                    kind=kind,
+                    category=categories[n % len(categories)],
+                    aspect=Pin.Aspect.LOOKS,
+                    description=description,
+                    ward=place[ward],
+                    lon=lon,
+                    lat=lat,
+                    mx=mx,
+                    my=my,
+                    **extra,
+                )
+            )
+        made = Pin.objects.bulk_create(pins, batch_size=500)
+        cells.rebuild()
+        return made
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def static_files_found_on_demand(settings) -> None:
+    """Every test's client loads the middleware afresh, and WhiteNoise would then index every
+    static file (about 0.13 s a test); found on demand instead, a request costs a millisecond.
+    These tests are about the map, not about serving static files."""
+    settings.WHITENOISE_AUTOREFRESH = True

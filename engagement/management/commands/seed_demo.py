@@ -25,6 +25,7 @@ from engagement.models import (
     User,
 )
 from engagement.setup import ensure_site_structure
+from places.demo import seed_pins
 
 COUNTY = "Marlshire"
 DISTRICTS = {
@@ -180,6 +181,7 @@ class Command(BaseCommand):
             # Demo officers join the CMS group that lets them add consultations.
             sync_consultation_officers()
         seed_consultations(stdout=self.stdout)
+        seed_pins(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo place ready: {Area.objects.wards().count()} wards in "

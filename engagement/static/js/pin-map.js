@@ -17,12 +17,15 @@ function labelled(marker, label) {
   return marker;
 }
 
-function cellIcon(L, { pride, shame }) {
+function cellIcon(L, { pride, shame }, box) {
   const total = pride + shame;
   const size = total >= 1000 ? "xl" : total >= 100 ? "l" : total >= 10 ? "m" : "s";
+  // The marker's name is its own text: visible counts plus visually hidden words (WCAG 2.5.3).
+  const hidden = (text) => `<span class="govuk-visually-hidden">${text}</span>`;
   const html =
-    `<span class="cg-hotspot__pride"><span aria-hidden="true">★</span>${pride}</span>` +
-    `<span class="cg-hotspot__shame"><span aria-hidden="true">!</span>${shame}</span>`;
+    `${hidden(box.dataset.hiddenHotspot)}` +
+    `<span class="cg-hotspot__pride"><span aria-hidden="true">★</span>${pride}${hidden(box.dataset.hiddenProud)}</span>` +
+    `<span class="cg-hotspot__shame"><span aria-hidden="true">!</span>${shame}${hidden(box.dataset.hiddenAshamed)}</span>`;
   return L.divIcon({ className: `cg-hotspot cg-hotspot--${size}`, html, iconSize: null });
 }
 
@@ -63,7 +66,7 @@ function popupContent(feature, box) {
 }
 
 async function initPinMap(box, L) {
-  const { map } = await baseMap(box, L, { minZoom: 7, maxZoom: 19 });
+  const { map, mapElement } = await baseMap(box, L, { minZoom: 7, maxZoom: 19 });
   const status = box.querySelector("[data-map-status]");
   const layer = L.layerGroup().addTo(map);
   let controller = null;
@@ -93,14 +96,28 @@ async function initPinMap(box, L) {
       return; // aborted by a newer move, or offline: the list below still works
     }
     layer.clearLayers();
+    const size = map.getSize();
+    const EDGE = 48; // hotspots at the edge would be cut off; panning brings them in
     for (const feature of data.features) {
       const [lon, lat] = feature.geometry.coordinates;
       if (data.mode === "cells") {
-        const { pride, shame } = feature.properties;
-        const marker = L.marker([lat, lon], { icon: cellIcon(L, feature.properties), keyboard: true })
-          .on("click", () => map.setView([lat, lon], Math.min(map.getZoom() + 2, 19)))
+        const point = map.latLngToContainerPoint([lat, lon]);
+        if (point.x < EDGE || point.y < EDGE || point.x > size.x - EDGE || point.y > size.y - EDGE) {
+          continue;
+        }
+        const zoomIn = () => {
+          map.setView([lat, lon], Math.min(map.getZoom() + 2, 19));
+          mapElement.focus(); // the marker is about to be replaced
+        };
+        const marker = L.marker([lat, lon], { icon: cellIcon(L, feature.properties, box), keyboard: true })
+          .on("click", zoomIn)
           .addTo(layer);
-        labelled(marker, format(box.dataset.cellLabel, { pride, shame }));
+        marker.getElement()?.addEventListener("keydown", (event) => {
+          if (event.key === "Enter" || event.key === " ") {
+            event.preventDefault();
+            zoomIn();
+          }
+        });
       } else {
         const { kind, category } = feature.properties;
         const label = `${kind === "pride" ? box.dataset.labelPride : box.dataset.labelShame}: ${category}`;
@@ -135,7 +152,9 @@ async function initEpicentreMap(box, L) {
       iconSize: [28, 28],
       iconAnchor: [14, 14],
     });
-    labelled(L.marker([lat, lon], { icon, keyboard: true }).addTo(group), `${rank}. ${label}`);
+    // The ranked table carries the information; these markers are a picture of it, not controls.
+    const marker = L.marker([lat, lon], { icon, keyboard: false, interactive: false }).addTo(group);
+    marker.getElement()?.setAttribute("aria-hidden", "true");
   }
   if (markers.length) map.fitBounds(group.getBounds().pad(0.2));
 }
