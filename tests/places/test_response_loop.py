@@ -16,7 +16,6 @@ pytestmark = pytest.mark.django_db
 # places/tasks.py notify_pin_update builds each person's pins with
 # ``pins.filter(author=…).union(pins.filter(me_toos__user=…))``: both halves carry Pin's default
 # ordering, which SQLite refuses inside a compound statement, so the task fails and no email goes.
-EMAILS_FAIL_ON_SQLITE = pytest.mark.django_db
 
 STATUSES = ["acknowledged", "planned", "in_progress", "done"]
 
@@ -162,7 +161,6 @@ def test_a_routed_body_may_answer_only_the_pins_passed_to_it(
 # --- Telling the residents ------------------------------------------------------------------------
 
 
-@EMAILS_FAIL_ON_SQLITE
 def test_the_author_and_each_me_too_resident_get_exactly_one_email_listing_the_pin(
     client,
     pin,
@@ -198,7 +196,6 @@ def test_the_author_and_each_me_too_resident_get_exactly_one_email_listing_the_p
     assert "Dear Tess Third" in by_person[third.email]
 
 
-@EMAILS_FAIL_ON_SQLITE
 def test_the_email_says_who_a_pin_was_passed_to(
     client, pin, resident, officer, serving_council, other_council, mailoutbox,
     django_capture_on_commit_callbacks,
@@ -237,7 +234,6 @@ def test_an_anonymous_pin_is_answered_without_an_email_to_nobody(
     assert mailoutbox == []
 
 
-@EMAILS_FAIL_ON_SQLITE
 def test_a_person_behind_several_pins_of_a_hotspot_gets_one_email_listing_them_all(
     client, make_pin, resident, other_resident, officer, serving_council, mailoutbox,
     django_capture_on_commit_callbacks,
