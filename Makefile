@@ -48,6 +48,7 @@ run: deps
 test: deps
 	@scripts/ensure-test-tools
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
 
 test-fast: deps

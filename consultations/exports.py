@@ -125,5 +125,3 @@ def json_chunks(page: ConsultationPage) -> Iterator[str]:
 
     yield from chunked(items())
     yield "]}"
-
-
