@@ -1,11 +1,15 @@
 """Keeping the hotspot cells in step with pins, and reading hotspots for a viewport.
 
-Counts live in :class:`~places.models.PinCell`, one row per (level, cell, kind, service, ward) for
-the coarse levels in :data:`SUMMARY_LEVELS`. A visible pin adds itself to one row per level with
-a single ``INSERT … ON CONFLICT DO UPDATE`` (PostgreSQL and SQLite both speak it), in the same
-transaction as the change that made it visible; hiding it subtracts. Finer levels, where a
-viewport holds few pins, are summed from the pins themselves through the covering grid index.
-Filters by date need the pins' own dates, so they are summed from the pins too.
+Counts live in two tables, both kept by ``INSERT … ON CONFLICT DO UPDATE`` (PostgreSQL and SQLite
+both speak it) in the same transaction as the change that made a pin visible; hiding it subtracts:
+
+- :class:`~places.models.PinCellTotal`: one row per (level, cell, kind) at **every** level the map
+  can ask for (:data:`TOTAL_LEVELS`). The unfiltered map, or one filtered by kind, reads it.
+- :class:`~places.models.PinCell`: one row per (level, cell, kind, service, ward) for the coarse
+  levels in :data:`SUMMARY_LEVELS`, for the map filtered by service or ward (and for epicentres).
+
+Anything else (a filter by date, or by service or ward at a fine level, where a viewport holds few
+pins) is summed from the pins themselves through the covering grid index. :func:`source` says which.
 """
 
 from __future__ import annotations
@@ -17,14 +21,25 @@ from django.db import connection, transaction
 from django.db.models import F, Q, Sum, Value
 
 from places import geo
-from places.models import Pin, PinCell
+from places.models import Pin, PinCell, PinCellTotal
 
-# Cells counted ahead of time: display zoom 0 to 13. Above that a viewport is a few kilometres
-# across and its pins are summed directly.
+# Cells counted per service and ward: display zoom 0 to 14. Above that a viewport is a few
+# kilometres across and a filtered map sums its pins directly.
 SUMMARY_LEVELS = range(1, 16)
+# Cells counted per kind only: every level the map can ask for.
+TOTAL_LEVELS = range(1, geo.MAX_LEVEL + 1)
 # Few enough pins in a viewport to send them one by one instead of as hotspots.
 PIN_LIMIT = 300
 
+_UPSERT_TOTAL = """
+INSERT INTO places_pincelltotal (level, cx, cy, kind, pins, voices, lon_sum, lat_sum)
+VALUES {rows}
+ON CONFLICT (level, cx, cy, kind) DO UPDATE SET
+    pins = places_pincelltotal.pins + excluded.pins,
+    voices = places_pincelltotal.voices + excluded.voices,
+    lon_sum = places_pincelltotal.lon_sum + excluded.lon_sum,
+    lat_sum = places_pincelltotal.lat_sum + excluded.lat_sum
+"""
 _UPSERT = """
 INSERT INTO places_pincell
     (level, cx, cy, kind, category_id, ward_id, pins, voices, lon_sum, lat_sum)
@@ -38,7 +53,8 @@ ON CONFLICT (level, cx, cy, kind, category_id, ward_id) DO UPDATE SET
 
 
 def adjust(pin: Pin, pins: int, voices: int) -> None:
-    """Add (or, with negative numbers, take away) a pin's counts in every summary level."""
+    """Add (or, with negative numbers, take away) a pin's counts at every level of both tables:
+    two statements, whatever the number of levels."""
     rows, params = [], []
     for level in SUMMARY_LEVELS:
         cx, cy = geo.cell_of(pin.mx, pin.my, level)
@@ -47,8 +63,14 @@ def adjust(pin: Pin, pins: int, voices: int) -> None:
             level, cx, cy, pin.kind, pin.category_id, pin.ward_id,
             pins, voices, pin.lon * pins, pin.lat * pins,
         ]  # fmt: skip
+    total_rows, total_params = [], []
+    for level in TOTAL_LEVELS:
+        cx, cy = geo.cell_of(pin.mx, pin.my, level)
+        total_rows.append("(%s, %s, %s, %s, %s, %s, %s, %s)")
+        total_params += [level, cx, cy, pin.kind, pins, voices, pin.lon * pins, pin.lat * pins]
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT.format(rows=", ".join(rows)), params)
+        cursor.execute(_UPSERT_TOTAL.format(rows=", ".join(total_rows)), total_params)
 
 
 def add(pin: Pin) -> None:
@@ -63,6 +85,7 @@ def remove(pin: Pin) -> None:
 def rebuild() -> int:
     """Recount every summary cell from the visible pins, in the database; returns the rows made."""
     PinCell.objects.all().delete()
+    PinCellTotal.objects.all().delete()
     made = 0
     with connection.cursor() as cursor:
         for level in SUMMARY_LEVELS:
@@ -80,6 +103,36 @@ def rebuild() -> int:
                 [level],
             )
             made += cursor.rowcount
+        made += rebuild_totals(cursor)
+    return made
+
+
+def rebuild_totals(cursor) -> int:
+    """Fill the (empty) totals table: the finest level from the pins, each coarser level from the
+    one below it (a cell is exactly its four children), so the pins are read once, not 21 times."""
+    finest = max(TOTAL_LEVELS)
+    s = geo.shift(finest)
+    cursor.execute(
+        f"""
+        INSERT INTO places_pincelltotal (level, cx, cy, kind, pins, voices, lon_sum, lat_sum)
+        SELECT %s, mx >> {s}, my >> {s}, kind, COUNT(*), SUM(1 + me_too_count), SUM(lon), SUM(lat)
+        FROM places_pin WHERE moderation = 'visible'
+        GROUP BY mx >> {s}, my >> {s}, kind
+        """,  # noqa: S608
+        [finest],
+    )
+    made = cursor.rowcount
+    for level in reversed(TOTAL_LEVELS[:-1]):
+        cursor.execute(
+            """
+            INSERT INTO places_pincelltotal (level, cx, cy, kind, pins, voices, lon_sum, lat_sum)
+            SELECT %s, cx >> 1, cy >> 1, kind, SUM(pins), SUM(voices), SUM(lon_sum), SUM(lat_sum)
+            FROM places_pincelltotal WHERE level = %s
+            GROUP BY cx >> 1, cy >> 1, kind
+            """,
+            [level, level + 1],
+        )
+        made += cursor.rowcount
     return made
 
 
@@ -96,6 +149,10 @@ class Filters:
     @property
     def by_date(self) -> bool:
         return self.since is not None or self.until is not None
+
+    @property
+    def by_kind_only(self) -> bool:
+        return not (self.categories or self.ward or self.by_date)
 
     def q(self, prefix: str = "") -> Q:
         q = Q()
@@ -127,10 +184,11 @@ def _sums(pins, voices, lon, lat) -> dict:
     }
 
 
-def _cells_from_summary(bbox: geo.BBox, level: int, filters: Filters) -> list[geo.Cell]:
+def _cells_from_counts(model, bbox: geo.BBox, level: int, filters: Filters) -> list[geo.Cell]:
+    """Hotspots from one of the tables of counts (``PinCell`` or ``PinCellTotal``)."""
     min_cx, min_cy, max_cx, max_cy = geo.cell_range(bbox, level)
     rows = (
-        PinCell.objects.filter(
+        model.objects.filter(
             filters.q(),
             level=level,
             cx__gte=min_cx,
@@ -172,11 +230,23 @@ def _cells_from_pins(bbox: geo.BBox, level: int, filters: Filters) -> list[geo.C
     return [geo.Cell(*row) for row in rows]
 
 
-def cells(bbox: geo.BBox, level: int, filters: Filters) -> list[geo.Cell]:
-    """The hotspots of a viewport at ``level``: from the summary where it can answer, else summed
-    from the pins."""
+def source(level: int, filters: Filters) -> str:
+    """Where the hotspots at ``level`` under ``filters`` are read from: ``"totals"``,
+    ``"summary"`` or ``"pins"``."""
+    if level in TOTAL_LEVELS and filters.by_kind_only:
+        return "totals"
     if level in SUMMARY_LEVELS and not filters.by_date:
-        return _cells_from_summary(bbox, level, filters)
+        return "summary"
+    return "pins"
+
+
+def cells(bbox: geo.BBox, level: int, filters: Filters) -> list[geo.Cell]:
+    """The hotspots of a viewport at ``level``, from the cheapest source that can answer."""
+    match source(level, filters):
+        case "totals":
+            return _cells_from_counts(PinCellTotal, bbox, level, filters)
+        case "summary":
+            return _cells_from_counts(PinCell, bbox, level, filters)
     return _cells_from_pins(bbox, level, filters)
 
 

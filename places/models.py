@@ -388,3 +388,29 @@ class PinCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level}/{self.cx}/{self.cy} {self.kind}: {self.pins}"
+
+
+class PinCellTotal(models.Model):
+    """How many visible pins (and voices) of one kind fall in one hotspot cell at one level, for
+    every level the map can ask for: the unfiltered map (or one filtered by kind only), which is
+    what nearly every visitor sees, reads one row per cell and kind instead of summing pins. Kept
+    in step by ``places.cells`` beside :class:`PinCell`."""
+
+    level = models.PositiveSmallIntegerField()
+    cx = models.IntegerField()
+    cy = models.IntegerField()
+    kind = models.CharField(max_length=5, choices=Pin.Kind.choices)
+    pins = models.IntegerField(default=0)
+    voices = models.IntegerField(default=0)
+    lon_sum = models.FloatField(default=0)
+    lat_sum = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "cx", "cy", "kind"], name="one_total_per_cell_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}/{self.cx}/{self.cy} {self.kind}: {self.pins}"

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from places import cells, geo, services
-from places.models import MeToo, Pin, PinCell
+from places.models import MeToo, Pin, PinCell, PinCellTotal
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,12 +101,12 @@ pin_specs = st.lists(
 
 
 @st.composite
-def viewports(draw) -> tuple[geo.BBox, int]:
+def viewports(draw, max_zoom: int = 13) -> tuple[geo.BBox, int]:
     west = draw(st.floats(-1.65, -1.41))
     east = draw(st.floats(west + 0.001, -1.35))
     south = draw(st.floats(51.95, 52.09))
     north = draw(st.floats(south + 0.001, 52.15))
-    zoom = draw(st.integers(0, 13))
+    zoom = draw(st.integers(0, max_zoom))
     return geo.BBox(west, south, east, north), zoom
 
 
@@ -136,11 +136,34 @@ def test_hotspots_from_the_summary_equal_hotspots_summed_from_the_pins(new_pin, 
         level = geo.level_for(bbox, zoom)
         assert level in cells.SUMMARY_LEVELS
 
-        from_summary = cells._cells_from_summary(bbox, level, cells.Filters())
+        from_summary = cells._cells_from_counts(PinCell, bbox, level, cells.Filters())
+        from_totals = cells._cells_from_counts(PinCellTotal, bbox, level, cells.Filters())
         from_pins = cells._cells_from_pins(bbox, level, cells.Filters())
 
         assert_same_cells(from_summary, from_pins)
+        assert_same_cells(from_totals, from_pins)
         assert_same_cells(from_pins, reference(pins, bbox, level))
+
+
+@DB_EXAMPLES
+@given(
+    specs=pin_specs,
+    viewport=viewports(max_zoom=geo.MAX_ZOOM),
+    kind=st.sampled_from(["", "pride", "shame"]),
+)
+def test_hotspots_from_the_totals_equal_the_pins_at_every_zoom(new_pin, specs, viewport, kind):
+    bbox, zoom = viewport
+    with rolled_back():
+        pins = make_specs(new_pin, specs)
+        level = geo.level_for(bbox, zoom)
+        filters = cells.Filters(kind=kind)
+        assert cells.source(level, filters) == "totals"
+
+        from_totals = cells.cells(bbox, level, filters)
+        assert_same_cells(from_totals, cells._cells_from_pins(bbox, level, filters))
+        assert_same_cells(
+            from_totals, reference(pins, bbox, level, lambda p: not kind or p.kind == kind)
+        )
 
 
 @DB_EXAMPLES
@@ -171,8 +194,9 @@ def test_filters_give_the_same_counts_from_the_summary_and_the_pins(
                 and (ward is None or pin.ward_id == place[ward].pk)
             )
 
-        from_summary = cells._cells_from_summary(bbox, level, filters)
+        from_summary = cells._cells_from_counts(PinCell, bbox, level, filters)
         assert_same_cells(from_summary, cells._cells_from_pins(bbox, level, filters))
+        assert_same_cells(cells.cells(bbox, level, filters), from_summary)
         assert_same_cells(from_summary, reference(pins, bbox, level, keep))
 
 
@@ -217,21 +241,15 @@ def test_date_filters_are_summed_from_the_pins_and_match_the_reference(new_pin, 
 # --- Keeping the summary in step ------------------------------------------------------------------
 
 
-def summary_rows() -> dict:
+SUMMARY_KEY = ("level", "cx", "cy", "kind", "category_id", "ward_id")
+TOTALS_KEY = ("level", "cx", "cy", "kind")
+
+
+def summary_rows(model=PinCell, key_fields=SUMMARY_KEY) -> dict:
     rows = {}
-    for row in PinCell.objects.values_list(
-        "level",
-        "cx",
-        "cy",
-        "kind",
-        "category_id",
-        "ward_id",
-        "pins",
-        "voices",
-        "lon_sum",
-        "lat_sum",
-    ):
-        key, (pins, voices, lon_sum, lat_sum) = row[:6], row[6:]
+    n = len(key_fields)
+    for row in model.objects.values_list(*key_fields, "pins", "voices", "lon_sum", "lat_sum"):
+        key, (pins, voices, lon_sum, lat_sum) = row[:n], row[n:]
         if pins == 0:
             # A row emptied by a hide is harmless, but it must really be empty.
             assert voices == 0
@@ -242,12 +260,18 @@ def summary_rows() -> dict:
 
 
 def assert_summary_matches_a_rebuild() -> None:
-    incremental = summary_rows()
+    """Both tables of counts, kept step by step, hold what a rebuild from scratch makes."""
+    tables = ((PinCell, SUMMARY_KEY), (PinCellTotal, TOTALS_KEY))
+    incremental = [summary_rows(*table) for table in tables]
     cells.rebuild()
-    rebuilt = summary_rows()
-    assert {k: v[:2] for k, v in incremental.items()} == {k: v[:2] for k, v in rebuilt.items()}
-    for key, (*_, lon_sum, lat_sum) in rebuilt.items():
-        assert incremental[key][2:] == pytest.approx((lon_sum, lat_sum), rel=1e-9)
+    for before, table in zip(incremental, tables, strict=True):
+        rebuilt = summary_rows(*table)
+        assert {k: v[:2] for k, v in before.items()} == {k: v[:2] for k, v in rebuilt.items()}
+        for key, (*_, lon_sum, lat_sum) in rebuilt.items():
+            assert before[key][2:] == pytest.approx((lon_sum, lat_sum), rel=1e-9, abs=1e-9)
+    if incremental[1]:
+        levels = {key[0] for key in incremental[1]}
+        assert levels == set(cells.TOTAL_LEVELS)
 
 
 @pytest.mark.parametrize("seed", range(6))

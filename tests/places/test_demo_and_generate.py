@@ -20,7 +20,7 @@ from places import cells, geo, services
 from places.demo import NEIGHBOURS, seed_pins
 from places.forms import contains
 from places.management.commands.generate_pins import generated_pins
-from places.models import Flag, MeToo, Pin, PinCell, StatusUpdate
+from places.models import Flag, MeToo, Pin, PinCell, PinCellTotal, StatusUpdate
 from tests.engagement._db import module_transaction
 
 pytestmark = pytest.mark.django_db
@@ -172,6 +172,7 @@ def empty_map(db):
     """The demo place's wards and services, with no pins (whatever the module seeded)."""
     Pin.objects.all().delete()
     PinCell.objects.all().delete()
+    PinCellTotal.objects.all().delete()
     seed = SeedDemo()
     seed.seed_taxonomies()
     return seed.seed_areas()
@@ -247,10 +248,13 @@ def test_generate_pins_clear_removes_only_generated_pins(empty_map):
 def test_rebuild_pin_cells_restores_the_summary(empty_map):
     generate("120", "--seed", "9")
     before = summary()
+    totals = PinCellTotal.objects.count()
     PinCell.objects.all().delete()
+    PinCellTotal.objects.all().delete()
 
     out = io.StringIO()
     call_command("rebuild_pin_cells", stdout=out)
 
     assert_same_summary(before, summary())
-    assert f"{len(before):,} cell rows from 120 visible pins" in out.getvalue()
+    assert PinCellTotal.objects.count() == totals
+    assert f"{len(before) + totals:,} cell rows from 120 visible pins" in out.getvalue()

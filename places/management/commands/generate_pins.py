@@ -35,7 +35,7 @@ from engagement.models import Area, ServiceCategory
 from places import cells, geo
 from places.demo import EVERYWHERE, METRES_PER_DEGREE
 from places.forms import contains
-from places.models import Flag, MeToo, Pin, PinCell, StatusUpdate
+from places.models import Flag, MeToo, Pin, PinCell, PinCellTotal, StatusUpdate
 
 # Generated pins' idempotency keys share their first 64 bits; the last 64 are a per-run number and
 # the pin's sequence number, so keys never repeat across runs.
@@ -233,7 +233,7 @@ class Command(BaseCommand):
         if connection.vendor == "postgresql":
             # New rows have no statistics and are not yet all-visible (index-only scans).
             analysing = time.monotonic()
-            tables = f"{Pin._meta.db_table}, {PinCell._meta.db_table}"
+            tables = ", ".join(m._meta.db_table for m in (Pin, PinCell, PinCellTotal))
             with connection.cursor() as cursor:
                 # VACUUM cannot run in a transaction (a caller's, as in a test): ANALYZE can.
                 vacuum = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"

@@ -12,8 +12,8 @@ from places.models import Pin
 
 class Command(BaseCommand):
     help = (
-        "Recount every hotspot summary cell (places.PinCell) from the visible pins, in the "
-        "database. Safe to run at any time; the summary is replaced in one transaction."
+        "Recount every hotspot cell (places.PinCell and places.PinCellTotal) from the visible "
+        "pins, in the database. Safe to run at any time; both are replaced in one transaction."
     )
 
     def handle(self, *args, **options):
