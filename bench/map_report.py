@@ -32,8 +32,8 @@ TARGET_BYTES = 200 * 1024
 # wide viewports hold the same pins, or nearly.
 NAIVE_LIMIT = 250_000
 NAIVE_TIMEOUT = 600.0
-# The viewports measured again at 20 users on two processes: one answered from the summary table,
-# one summed from the pins.
+# The dense viewports measured again at 20 users on two processes: a wide one and the zoom where
+# summing the cluster's pins used to cost most.
 LOAD_ZOOMS = (12, 15)
 
 
@@ -211,7 +211,7 @@ def render(places: dict) -> list[str]:
             if all(ok.values())
             else "**FAIL** (" + ", ".join(name for name, good in ok.items() if not good) + ")"
         )
-        source = "summary" if found.get("level") in data.get("summary_levels", []) else "pins"
+        source = data.get("sources", {}).get(str(found.get("level")), "pins")
         slow = naive.get(spot["naive"])
         naive_ms = "–"
         if slow:
@@ -237,8 +237,9 @@ def render(places: dict) -> list[str]:
     lines += [
         "",
         "- Pins in bbox: visible pins inside the viewport, which is what the naive endpoint "
-        "returns, one feature each. From: the summary table (`PinCell`) or summed from the pins "
-        "through the covering grid index. Mode: `cells` (hotspots) or `pins` (few enough to send "
+        "returns, one feature each. From: `totals` (`PinCellTotal`, per kind), `summary` "
+        "(`PinCell`, per kind, service and ward) or `pins` (summed through the covering grid "
+        "index). Mode: `cells` (hotspots) or `pins` (few enough to send "
         "one by one).",
         "- SQL: queries per request (Django's test client, steady state). DB ms: the median "
         "`EXPLAIN (ANALYZE)` planning + execution time of those queries, in a separate process "

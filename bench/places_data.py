@@ -136,8 +136,8 @@ def viewports() -> list[dict]:
 def setup(count: int) -> dict:
     from django.core.management import call_command
 
-    from places import cells
-    from places.models import Pin, PinCell
+    from places import cells, geo
+    from places.models import Pin, PinCell, PinCellTotal
 
     out = io.StringIO()
     began = time.monotonic()
@@ -148,8 +148,11 @@ def setup(count: int) -> dict:
         "generate_s": generate_s,
         "generate_output": out.getvalue().strip(),
         "visible_pins": Pin.objects.visible().count(),
-        "summary_rows": PinCell.objects.count(),
-        "summary_levels": list(cells.SUMMARY_LEVELS),
+        "summary_rows": PinCell.objects.count() + PinCellTotal.objects.count(),
+        # Where the unfiltered map's hotspots come from at each level (JSON keys are strings).
+        "sources": {
+            str(level): cells.source(level, cells.Filters()) for level in range(geo.MAX_LEVEL + 1)
+        },
         "centres": centres(),
         "viewports": viewports(),
     }
@@ -190,9 +193,7 @@ def explain(rounds: int = 3) -> dict:
                 "centre": spot["centre"],
                 "zoom": spot["zoom"],
                 "level": found.level,
-                "source": "summary"
-                if found.level in cells.SUMMARY_LEVELS
-                else "pins (covering index)",
+                "source": cells.source(found.level, cells.Filters()),
                 "mode": "pins" if found.pins is not None else "cells",
                 "statements": statements,
             }
