@@ -208,14 +208,18 @@ TASKS = {
     }
 }
 
-# Writes by residents: (requests, seconds) per signed-in user and per client address
-# (engagement/ratelimit.py). Per-address limits are generous because a library or community centre
-# shares one address among many people.
+# Writes: (requests, seconds) per signed-in user and per client address (engagement/ratelimit.py).
+# Per-address limits are generous because a library, community centre or council office shares one
+# address among many people. Staff writes are limited too: a stolen officer session should not be
+# able to email every resident or empty the map in a minute. A moderator clearing a queue by hand
+# stays well inside 300 an hour.
 RATE_LIMITS = {
     "respond": {"user": (60, 600), "ip": (300, 600)},
     "pin": {"user": (20, 3600), "ip": (100, 3600)},
     "me_too": {"user": (120, 3600), "ip": (600, 3600)},
     "flag": {"user": (30, 3600), "ip": (60, 3600)},
+    "pin_update": {"user": (60, 3600), "ip": (600, 3600)},
+    "moderate": {"user": (300, 3600), "ip": (1200, 3600)},
 }
 
 # --- Accounts -------------------------------------------------------------------------------------

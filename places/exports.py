@@ -1,5 +1,10 @@
 """Officers' downloads of pins, as CSV and GeoJSON: every pin the filters select with its
-moderation state and answer, never who placed it. Streamed a chunk at a time."""
+moderation state and answer, never who placed it. Streamed a chunk at a time.
+
+A file leaves the platform once downloaded, so it carries only what has passed moderation: a
+hidden pin (perhaps hidden because it named someone) and a pin still waiting for a moderator keep
+their row, so the counts add up, but their words are left out.
+"""
 
 from __future__ import annotations
 
@@ -22,13 +27,24 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def _rows(filters: Filters):
-    return (
+# The columns of words a resident typed: blank unless the pin is published.
+_WORDS = (COLUMNS.index("description"), COLUMNS.index("location_description"))
+_MODERATION = COLUMNS.index("moderation")
+
+
+def _rows(filters: Filters) -> Iterator[list]:
+    rows = (
         Pin.objects.filter(filters.q())
         .order_by("pk")
         .values_list(*COLUMNS)
         .iterator(chunk_size=FETCH_SIZE)
     )
+    for row in rows:
+        row = list(row)
+        if row[_MODERATION] != Pin.Moderation.VISIBLE:
+            for i in _WORDS:
+                row[i] = ""
+        yield row
 
 
 def csv_chunks(filters: Filters) -> Iterator[str]:
@@ -43,7 +59,6 @@ def csv_chunks(filters: Filters) -> Iterator[str]:
 
     def lines() -> Iterator[str]:
         for row in _rows(filters):
-            row = list(row)
             row[10] = row[10].astimezone(uk).isoformat()
             row[14] = row[14].astimezone(uk).isoformat() if row[14] else ""
             yield writer.writerow([safe_cell(cell) for cell in row])

@@ -249,6 +249,16 @@ class PinForm(forms.ModelForm):
                 )
         elif ward is None and not self.has_error("ward"):
             self.add_error("ward", _("Choose the ward it is in, or give its coordinates"))
+        elif lat is None and lon is None and ward is not None and ward.min_lon is None:
+            # Without a boundary there is no point to put a ward's pin at.
+            self.add_error(
+                "lat",
+                _(
+                    "We do not have the boundary of %(ward)s yet, so we cannot place a pin by "
+                    "the ward alone. Give its latitude and longitude, or place it on the map."
+                )
+                % {"ward": ward.name},
+            )
         if located and ward.boundary and not contains(ward.boundary, lon, lat):
             self.add_error(
                 "lat",
@@ -301,9 +311,10 @@ def ward_at(lon: float, lat: float) -> Area | None:
 
 def centre_of(ward: Area) -> tuple[float, float]:
     """(lon, lat) of a ward for pins placed by ward: the middle of its bounding box, or of its
-    first ring's points if the middle falls outside an oddly shaped ward."""
+    first ring's points if the middle falls outside an oddly shaped ward. A ward without a
+    boundary has no centre: :class:`PinForm` asks for coordinates instead."""
     if ward.min_lon is None:
-        return 0.0, 0.0
+        raise ValueError(f"{ward} has no boundary")
     lon, lat = (ward.min_lon + ward.max_lon) / 2, (ward.min_lat + ward.max_lat) / 2
     if ward.boundary and not contains(ward.boundary, lon, lat):
         ring = (

@@ -341,6 +341,7 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@limit_writes("moderate")
 def moderate(request: HttpRequest, pk: int) -> HttpResponse:
     pin = _pin_or_404(request, pk)
     if not request.user.has_perm("places.moderate_pin", pin):
@@ -368,6 +369,7 @@ def moderate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_writes("pin_update")
 def respond(request: HttpRequest, pk: int) -> HttpResponse:
     """An officer answers one pin."""
     pin = _pin_or_404(request, pk)
@@ -404,6 +406,7 @@ def _cell_or_404(level: int, cx: int, cy: int) -> geo.BBox:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_writes("pin_update")
 def respond_hotspot(request: HttpRequest, level: int, cx: int, cy: int) -> HttpResponse:
     """An officer answers every published shame pin of a hotspot they serve, at once."""
     bounds = _cell_or_404(level, cx, cy)

@@ -3,9 +3,11 @@ serves the whole place with an officer and a moderator, and a way to make pins."
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
+import time_machine
 
 from engagement.models import Area
 from places import services
@@ -129,3 +131,17 @@ def static_files_found_on_demand(settings) -> None:
     static file (about 0.13 s a test); found on demand instead, a request costs a millisecond.
     These tests are about the map, not about serving static files."""
     settings.WHITENOISE_AUTOREFRESH = True
+
+
+# --- Rate limits ----------------------------------------------------------------------------------
+
+
+def limited(settings, action: str, **limits) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, action: limits}
+
+
+@pytest.fixture
+def mid_hour():
+    """Limits count in fixed windows: keep the burst inside one, whatever the clock says."""
+    with time_machine.travel(dt.datetime(2026, 5, 1, 12, 30, tzinfo=dt.UTC), tick=False):
+        yield

@@ -94,6 +94,33 @@ def test_the_csv_has_a_bom_a_header_and_one_row_per_pin(officer_client, pins):
     assert by_id[str(pins[2].pk)]["Moderation"] == "pending"
 
 
+@pytest.mark.parametrize("url", [CSV, GEOJSON])
+def test_unpublished_pins_keep_their_row_but_not_their_words(
+    officer_client, pins, moderator, url
+):
+    """A downloaded file leaves the platform: a hidden pin (perhaps hidden for naming someone)
+    and a pin no moderator has passed are counted, with their words left out."""
+    pins[0].hide(by=moderator, reason="It is about a person, not a place or service")
+    Pin.objects.filter(pk=pins[0].pk).update(location_description="Outside number 12")
+    text = body_of(officer_client.get(url))
+
+    for words in ("Lovely park", "Outside number 12", "Waiting for a moderator"):
+        assert words not in text
+    assert "overflowing" in text  # the published pin keeps its words
+    if url == CSV:
+        by_id = {row[0]: dict(zip(HEADER, row, strict=True)) for row in rows_of(text)[1:]}
+        hidden = by_id[str(pins[0].pk)]
+        assert (hidden["Moderation"], hidden["Description"], hidden["Ward"]) == (
+            "hidden",
+            "",
+            "Westgate",
+        )
+    else:
+        by_id = {f["id"]: f["properties"] for f in json.loads(text)["features"]}
+        assert by_id[pins[2].pk]["moderation"] == "pending"
+        assert by_id[pins[2].pk]["description"] == ""
+
+
 def test_the_csv_never_says_who_placed_a_pin(officer_client, pins, resident, other_resident):
     text = body_of(officer_client.get(CSV))
     for private in (

@@ -3,17 +3,17 @@ pages' query counts."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from engagement.models import Area
 from places import services
 from places.models import DESCRIPTION_MAX_LENGTH, Flag, MeToo, Pin, PinCell
-from tests.factories import UserFactory
+from tests.factories import AreaFactory, UserFactory
+from tests.places.conftest import limited
 
 pytestmark = pytest.mark.django_db
 
@@ -125,6 +125,24 @@ def test_coordinates_outside_every_ward_are_an_error(signed_in, place, form_data
     assert response.status_code == 400
     assert "not in any of our wards" in response.content.decode()
     assert not Pin.objects.exists()
+
+
+def test_a_ward_without_a_boundary_needs_coordinates(signed_in, place, form_data):
+    """No boundary, no centre: rather than a pin at 0°, 0° the resident is asked where it is."""
+    unmapped = AreaFactory(
+        name="Newtown", kind=Area.Kind.WARD, parent=place["district"], boundary=None
+    )
+    response = signed_in.post(ADD, form_data(unmapped))
+
+    assert response.status_code == 400
+    assert "We do not have the boundary of Newtown yet" in response.content.decode()
+    assert response.context["form"].has_error("lat")
+    assert not Pin.objects.exists()
+
+    response = signed_in.post(ADD, form_data(unmapped, lat="52.05", lon="-1.45"))
+    assert response.status_code == 302
+    pin = Pin.objects.get()
+    assert (pin.ward, pin.lat, pin.lon, pin.located_by_ward) == (unmapped, 52.05, -1.45, False)
 
 
 @pytest.mark.parametrize(("lat", "lon", "field"), [("52.05", "", "lon"), ("", "-1.55", "lat")])
@@ -419,17 +437,6 @@ def test_hidden_pins_cannot_be_reported_by_the_public(client, make_pin, resident
 
 
 # --- Rate limits ----------------------------------------------------------------------------------
-
-
-def limited(settings, action: str, **limits) -> None:
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, action: limits}
-
-
-@pytest.fixture
-def mid_hour():
-    """Limits count in fixed windows: keep the burst inside one, whatever the clock says."""
-    with time_machine.travel(dt.datetime(2026, 5, 1, 12, 30, tzinfo=dt.UTC), tick=False):
-        yield
 
 
 def test_a_burst_of_pins_gets_429_and_nothing_more_is_saved(

@@ -10,12 +10,9 @@ from places import geo, services
 from places.epicentres import LEVEL
 from places.models import Pin, StatusUpdate
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.places.conftest import limited
 
 pytestmark = pytest.mark.django_db
-
-# places/tasks.py notify_pin_update builds each person's pins with
-# ``pins.filter(author=…).union(pins.filter(me_toos__user=…))``: both halves carry Pin's default
-# ordering, which SQLite refuses inside a compound statement, so the task fails and no email goes.
 
 STATUSES = ["acknowledged", "planned", "in_progress", "done"]
 
@@ -412,3 +409,37 @@ def test_a_hotspot_answer_reaches_every_pin_however_many(
 
     assert response.status_code == 302
     assert Pin.objects.filter(status=Pin.Status.OPEN).count() == 0
+
+
+# --- Staff writes are rate limited too ------------------------------------------------------------
+
+
+def test_a_burst_of_answers_gets_429_and_nothing_more_is_published(
+    client, pin, officer, serving_council, settings, mid_hour
+):
+    limited(settings, "pin_update", user=(2, 3600), ip=(100, 3600))
+    client.force_login(officer)
+    statuses = [
+        client.post(respond_url(pin), answer(serving_council, status)).status_code
+        for status in ("acknowledged", "planned", "done")
+    ]
+    assert statuses == [302, 302, 429]
+    assert StatusUpdate.objects.count() == 2
+    assert Pin.objects.get(pk=pin.pk).status == "planned"
+    # The hotspot answer counts against the same limit.
+    cx, cy = geo.cell_of(pin.mx, pin.my, LEVEL)
+    url = f"/places/hotspots/{LEVEL}/{cx}/{cy}/respond/"
+    assert client.post(url, answer(serving_council, "done")).status_code == 429
+    assert StatusUpdate.objects.count() == 2
+
+
+def test_a_burst_of_moderation_gets_429(
+    client, make_pin, resident, moderator, serving_council, settings, mid_hour
+):
+    limited(settings, "moderate", user=(1, 3600), ip=(100, 3600))
+    first, second = make_pin(author=resident), make_pin(author=resident, lon=-1.54)
+    client.force_login(moderator)
+    hide = {"action": "hide", "reason": "It is spam or advertising"}
+    assert client.post(f"/places/pins/{first.pk}/moderate/", hide).status_code == 302
+    assert client.post(f"/places/pins/{second.pk}/moderate/", hide).status_code == 429
+    assert Pin.objects.get(pk=second.pk).moderation == Pin.Moderation.VISIBLE
