@@ -95,9 +95,7 @@ def test_the_csv_has_a_bom_a_header_and_one_row_per_pin(officer_client, pins):
 
 
 @pytest.mark.parametrize("url", [CSV, GEOJSON])
-def test_unpublished_pins_keep_their_row_but_not_their_words(
-    officer_client, pins, moderator, url
-):
+def test_unpublished_pins_keep_their_row_but_not_their_words(officer_client, pins, moderator, url):
     """A downloaded file leaves the platform: a hidden pin (perhaps hidden for naming someone)
     and a pin no moderator has passed are counted, with their words left out."""
     pins[0].hide(by=moderator, reason="It is about a person, not a place or service")
