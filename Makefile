@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 help:
 	@echo "make run    install everything, seed the demo place and serve http://$(HOST):$(PORT)"
 	@echo "make test   run the whole test suite (unit, live and browser tests)"
-	@echo "make bench  run the benchmarks in bench/ and print the figures (BENCH=places: the map only)"
+	@echo "make bench  run the benchmarks in bench/ and print the figures (BENCH=places: the map only; BENCH=forums: the live forum only)"
 	@echo "make lint   ruff check and format check"
 
 # --- Installation (each step re-runs only when its inputs change) ---------------------------------
@@ -54,7 +54,8 @@ test: deps
 test-fast: deps
 	$(VENV)/bin/pytest -m "not e2e"
 
-# `make bench BENCH=places` runs only the map benchmark; BENCH_PINS=100000 makes it quicker (the
+# `make bench BENCH=places` runs only the map benchmark, `BENCH=forums` only the live forum
+# (BENCH_LIVE_CLIENTS=100 makes it smaller); BENCH_PINS=100000 makes the map quicker (the
 # target is judged at the default, 1,000,000).
 bench: deps
 	@scripts/ensure-test-tools bench

@@ -45,6 +45,13 @@
    ``bench/urls.py`` only); two of them again at 20 users on two processes; and the SQL behind each
    viewport is timed with ``EXPLAIN ANALYZE``. ``--only places`` (``make bench BENCH=places``) runs
    just this part.
+7. The live forum (``bench/forum_live.py``): after the page and map load, ``--live-clients``
+   signed-in WebSocket readers (500 by default; 0 skips it) on one thread, dealt over the two
+   processes of the deployed shape, while posters post through the ordinary form: post-to-client
+   latency p50/p95/p99, then the same with a tenth of the readers cut off every two seconds and
+   catching up, counting what any reader lacks at the end (target: p95 <= 200 ms, 0 lost); beside
+   raw Redis pub/sub with as many subscribers at the same rate. ``--only forums`` (``make bench
+   BENCH=forums``) runs just this part.
 
 The tables are printed and written to ``bench/results/latest.md`` (with the raw figures and the
 SQL in ``latest.json``). Exits non-zero only when the harness itself fails; a missed target is
@@ -76,7 +83,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 os.chdir(REPO)
 
-from bench import FLOOR_PATH, map_report  # noqa: E402
+from bench import FLOOR_PATH, forum_live, map_report  # noqa: E402
 from bench.survey_data import SUBMIT_PATH, THIRTY_PAGE, THIRTY_RESPOND  # noqa: E402
 from tests.servers import free_port, postgres_server, redis_server, wait_for_port  # noqa: E402
 
@@ -609,18 +616,21 @@ def render(
     notes: list[str],
     consultations: dict | None = None,
     places: dict | None = None,
+    live: dict | None = None,
 ):
     one, two, nopool = results["one"], results["two"], results["two-nopool"]
     lines = [f"# Common Ground benchmark, {config['date']}", ""]
-    if not two:  # --only places
+    if not two:  # --only places / --only forums
         lines += [
-            "`make bench BENCH=places`: the map benchmark only, daphne with DEBUG=0, PostgreSQL "
-            f"and Redis on loopback, on one {config['cpus']}-CPU machine, from a separate "
-            "load-generator process.",
+            f"`make bench BENCH={config['only']}`: that part only, daphne with DEBUG=0, "
+            f"PostgreSQL and Redis on loopback, on one {config['cpus']}-CPU machine, from a "
+            "separate load-generator process.",
             "",
         ]
         if places:
             lines += map_report.render(places)
+        if live:
+            lines += forum_live.render(live)
         return _render_tail(lines, info, config, notes)
     lines += [
         f"`make bench`: daphne with DEBUG=0, PostgreSQL and Redis on loopback, on one "
@@ -686,6 +696,8 @@ def render(
         lines += render_consultations(consultations)
     if places:
         lines += map_report.render(places)
+    if live:
+        lines += forum_live.render(live)
     return _render_tail(lines, info, config, notes)
 
 
@@ -714,9 +726,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.md")
     parser.add_argument(
         "--only",
-        choices=["places"],
-        help="run only this part (make bench BENCH=places): the map, without the pages and "
-        "consultations",
+        choices=["places", "forums"],
+        help="run only this part (make bench BENCH=places or BENCH=forums), without the pages "
+        "and consultations",
+    )
+    parser.add_argument(
+        "--live-clients",
+        type=int,
+        default=int(os.environ.get("BENCH_LIVE_CLIENTS") or 500),
+        help="WebSocket readers for the live forum benchmark (default 500; 0 skips it)",
     )
     parser.add_argument(
         "--pins",
@@ -732,9 +750,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     run_core = args.only is None
-    run_places = args.pins > 0
-    if not run_core and not run_places:
+    run_places = args.pins > 0 and args.only in (None, "places")
+    run_forums = args.live_clients > 0 and args.only in (None, "forums")
+    if args.only == "places" and not run_places:
         parser.error("--only places needs --pins above 0")
+    if args.only == "forums" and not run_forums:
+        parser.error("--only forums needs --live-clients above 0")
 
     # Unwind the context managers (and so stop every server) on SIGTERM as on Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -745,6 +766,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[dict]] = {name: [] for name in SERVER_SETS}
     consultations: dict[str, list[dict]] = {"server_time": [], "submit": []}
     places: dict = {}
+    live: dict = {}
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cg-bench-")))
         if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
@@ -910,6 +932,50 @@ def main(argv: list[str] | None = None) -> int:
             )
             consultations["results"] = timings
             consultations["data"] = {k: v for k, v in survey.items() if k != "submit"}
+        if run_forums:
+            ports = [str(s.port) for s in servers if s.name.startswith("two:")]
+            say(f"live forum: {args.live_clients} readers on ports {', '.join(ports)}")
+            config_file = workdir / "forum-live.json"
+            config_file.write_text(
+                run_child(
+                    [sys.executable, "-m", "bench.forum_live", "setup", str(args.live_clients)],
+                    env,
+                    "live forum data",
+                    600,
+                )
+            )
+            live["run"] = json.loads(
+                run_child(
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.forum_live",
+                        "run",
+                        str(config_file),
+                        *[f"--port={port}" for port in ports],
+                        f"--clients={args.live_clients}",
+                    ],
+                    env,
+                    "live forum load",
+                    900,
+                )
+            )
+            say("live forum: raw Redis pub/sub baseline")
+            live["redis"] = json.loads(
+                run_child(
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.forum_live",
+                        "redis",
+                        redis_url,
+                        f"--subscribers={args.live_clients}",
+                    ],
+                    env,
+                    "Redis pub/sub baseline",
+                    300,
+                )
+            )
         if run_places:
             say("map: EXPLAIN ANALYZE of every viewport's SQL")
             places["explain"] = json.loads(
@@ -931,10 +997,14 @@ def main(argv: list[str] | None = None) -> int:
     every += consultations["server_time"] + consultations["submit"]
     # Not the naive map's rows: its requests outlast their half-second windows.
     every += [row for key in ("hotspots", "load") for row in places.get(key, [])]
-    worst = max(every, key=lambda row: row["other_share"])
-    mean_other = sum(row["other_share"] for row in every) / len(every)
-    steal = max(row["steal_share"] for row in every)
-    interrupts = max(row["interrupt_share"] for row in every)
+    if every:
+        worst = max(every, key=lambda row: row["other_share"])
+        mean_other = sum(row["other_share"] for row in every) / len(every)
+        steal = max(row["steal_share"] for row in every)
+        interrupts = max(row["interrupt_share"] for row in every)
+    else:  # --only forums: no HTTP load windows
+        worst = {"other_share": 0.0, "path": "–", "server_set": "–"}
+        mean_other = steal = interrupts = 0.0
     contention = (
         f"Other processes on the machine used {mean_other:.0%} of its {cpus} CPUs on average "
         f"during the measured windows, at most {worst['other_share']:.0%} (`{worst['path']}`, "
@@ -970,8 +1040,9 @@ def main(argv: list[str] | None = None) -> int:
         "loadgen_cpu": max((value for value in loadgen if value is not None), default=None),
         "other_cpu_share_mean": mean_other,
         "steal_share_max": steal,
+        "only": args.only,
     }
-    report = render(results, info, config, notes, consultations, places)
+    report = render(results, info, config, notes, consultations, places, live)
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report, encoding="utf-8")
@@ -983,6 +1054,7 @@ def main(argv: list[str] | None = None) -> int:
                 "results": results,
                 "consultations": consultations,
                 "places": places,
+                "live": live,
                 "queries": queries,
                 "notes": notes,
             },
@@ -1005,6 +1077,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     missed += [f"  {what}" for what, ok in consultation_verdicts(consultations) if not ok]
     missed += [f"  {what}" for what, ok in map_report.verdicts(places) if not ok]
+    missed += [f"  {what}" for what, ok in forum_live.verdicts(live) if not ok]
     if missed:
         banner = "!" * 78
         message = "\n".join([banner, "TARGET MISSED", *missed, banner])
