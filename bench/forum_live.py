@@ -38,7 +38,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MARK = re.compile(r"\[bm-(\d+)\]")
+MARK = re.compile(r"\[bm-(-?\d+)\]")
 FORUM_SLUG = "bench-live-forum"
 
 
@@ -116,6 +116,7 @@ class Reader:
     seen: dict[int, float] = field(default_factory=dict)  # post number → arrival time
     connects: int = 0
     refused: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     socket: object | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -176,6 +177,8 @@ async def read_socket(reader: Reader, host: str, ws_path: str, stop: asyncio.Eve
             if code and code >= 4000:
                 reader.refused.append(f"close {code}")
                 return
+        except Exception as error:  # any other handshake failure: note it and try again
+            reader.errors.append(type(error).__name__)
         reader.socket = None
         if stop.is_set():
             return
@@ -254,6 +257,12 @@ async def run(config: dict, ports: list[int], args) -> dict:
         for i, cookie in enumerate(config["posters"])
     ]
     await asyncio.gather(*(asyncio.to_thread(poster.prepare) for poster in posters))
+    # Warm-up, not measured: each poster's server process renders its first fragments and fills
+    # its connection pool, as a process does in its first seconds of real use.
+    warm = await asyncio.gather(
+        *(asyncio.to_thread(poster.post, -1 - i) for i, poster in enumerate(posters))
+    )
+    await asyncio.sleep(1.0)
     sent: dict[int, float] = {}
     statuses: dict[int, int] = {}
     phases = {}
@@ -299,7 +308,9 @@ async def run(config: dict, ports: list[int], args) -> dict:
         "dropped_connections": drops,
         "reconnects": sum(max(0, reader.connects - 1) for reader in readers),
         "refused": sorted({r for reader in readers for r in reader.refused}),
+        "errors": dict(_count(e for reader in readers for e in reader.errors)),
         "post_statuses": dict(sorted(_count(statuses.values()).items())),
+        "warmup_statuses": dict(_count(warm)),
         "phases": {},
     }
     for phase, (first, last) in phases.items():
@@ -453,6 +464,8 @@ def render(live: dict) -> list[str]:
     ]
     if run_["refused"]:
         lines += [f"- Refusals seen: {', '.join(run_['refused'])}.", ""]
+    if run_.get("errors"):
+        lines += [f"- Connection errors (retried): {run_['errors']}.", ""]
     lines += ["Against the targets:", ""]
     lines += [f"- {'PASS' if ok else '**FAIL**'}: {what}" for what, ok in verdicts(live)]
     return lines + [""]

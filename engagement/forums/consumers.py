@@ -12,8 +12,9 @@ Writes never arrive here (they are ordinary POSTs); the socket only pushes what
 - **Catch-up**: ``{"type": "resume", "after": N}`` sends every stored event after N in id order.
   Live events that reach a new connection before its resume are held back and sent after the
   catch-up, so a page always receives a thread's events in order, none missing.
-- **Broadcasts** cost no database work per reader: whether a connection sees the facilitators'
-  variant is decided at connect and at each re-check.
+- **Broadcasts** carry only the event's id; each process reads the stored event once for all its
+  readers (:func:`shared_event`), and whether a connection sees the facilitators' variant is
+  decided at connect and at each re-check, so a broadcast costs no database work per reader.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
+import weakref
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -119,6 +121,47 @@ def check_message(user_id: int, thread_id: int) -> Access:
         return Access(CLOSE_FLOODING)
     presence.keep_alive(thread_id)
     return check_access(user_id, thread_id)
+
+
+def load_event(event_id: int) -> dict | None:
+    event = ThreadEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        return None
+    return {
+        "id": event.pk,
+        "thread_id": event.thread_id,
+        "kind": event.kind,
+        "target": event.target,
+        "html": event.html,
+        "facilitator_html": event.facilitator_html,
+        "announce": event.announcement,
+    }
+
+
+# Events being read or recently read by this process, shared by all its readers: a broadcast to
+# 250 readers on one process costs one query, not 250. Bounded; old ids fall out first.
+# (Kept per event loop: a future belongs to the loop that made it.)
+_shared_by_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+SHARED_EVENTS = 256
+
+
+async def shared_event(event_id: int) -> dict | None:
+    """The stored event ``event_id``, read once per process however many readers ask."""
+    loop = asyncio.get_running_loop()
+    _shared = _shared_by_loop.setdefault(loop, OrderedDict())
+    future = _shared.get(event_id)
+    if future is None:
+        future = loop.create_future()
+        _shared[event_id] = future
+        while len(_shared) > SHARED_EVENTS:
+            _shared.popitem(last=False)
+        try:
+            future.set_result(await database_sync_to_async(load_event)(event_id))
+        except Exception as error:
+            _shared.pop(event_id, None)
+            future.set_exception(error)
+            future.exception()  # mark it retrieved: the readers waiting get it below
+    return await asyncio.shield(future)
 
 
 def events_after(thread_id: int, after: int, facilitator: bool) -> tuple[list[dict], bool]:
@@ -285,17 +328,25 @@ class ThreadConsumer(AsyncJsonWebsocketConsumer):
     # --- From the channel layer -----------------------------------------------------------------
 
     async def forum_event(self, message: dict) -> None:
+        try:
+            stored = await shared_event(message["id"])
+        except Exception:  # the database is away: tell the page it may have missed something
+            log.warning("could not read forum event %s", message["id"], exc_info=True)
+            await self.send_json({"event": "gap"})
+            return
+        if stored is None or stored["thread_id"] != self.thread_id:
+            return
         event = {
             "event": "forum",
-            "id": message["id"],
-            "kind": message["kind"],
-            "target": message["target"],
+            "id": stored["id"],
+            "kind": stored["kind"],
+            "target": stored["target"],
             "html": (
-                message["facilitator_html"]
-                if self.facilitator and message.get("facilitator_html")
-                else message["html"]
+                stored["facilitator_html"]
+                if self.facilitator and stored["facilitator_html"]
+                else stored["html"]
             ),
-            "announce": message.get("announce", ""),
+            "announce": stored["announce"],
         }
         if self.held is not None:
             if len(self.held) < HOLD_LIMIT:

@@ -45,15 +45,10 @@ def broadcast(event: ThreadEvent) -> None:
     try:
         async_to_sync(get_channel_layer().group_send)(
             thread_group(event.thread_id),
-            {
-                "type": EVENT_TYPE,
-                "id": event.pk,
-                "kind": event.kind,
-                "target": event.target,
-                "html": event.html,
-                "facilitator_html": event.facilitator_html,
-                "announce": event.announcement,
-            },
+            # Only the id travels through Redis, not the fragments: each server process reads
+            # the stored event once for all its readers (forums.consumers.shared_event), instead
+            # of Redis carrying a copy of the HTML per reader.
+            {"type": EVENT_TYPE, "id": event.pk, "kind": event.kind, "target": event.target},
         )
     except Exception:  # the channel layer is away: readers catch up from the stored event
         log.warning("could not broadcast forum event %s", event.pk, exc_info=True)
