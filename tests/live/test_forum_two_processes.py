@@ -1,24 +1,22 @@
 """A live thread served by two real daphne processes sharing one Redis.
 
 Nothing is mocked: the servers run the production ASGI application in child processes, share the
-database this test commits to and a real redis-server. A post published by a third process reaches
-a reader on each server, and a reader whose socket was closed while it was posted gets it when the
-page reconnects and resumes.
-
-The post is published by ``services.publish_post`` in a ``manage.py shell`` child process (the
-same service the thread's reply view calls), so the test does not depend on the HTTP views.
+database this test commits to and a real redis-server. A resident posts through the thread's
+ordinary form on one server (a real HTTP POST with the CSRF token the page gave them); the post
+reaches a reader on each server, and a reader whose socket was closed while it was posted gets it
+when the page reconnects and resumes.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
-import os
-import subprocess
-import sys
+import re
 import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from websockets.sync.client import ClientConnection, connect
@@ -32,52 +30,46 @@ from tests.live.support import (
     session_cookie,
 )
 from tests.live.test_two_processes import assert_healthy, enter_together
-from tests.servers import REPO, asgi_server, redis_server
+from tests.servers import asgi_server, redis_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DELIVERY_TIMEOUT_SECONDS = 10.0
 
-# Waits for one JSON line on stdin, then publishes the post; Django boots while the test gets ready.
-PUBLISHER = """
-import json, sys
-from django.contrib.auth import get_user_model
-from engagement.forums import services
-from engagement.forums.models import Thread, ThreadEvent
-request = json.loads(sys.stdin.readline())
-thread = Thread.objects.get(pk=request["thread_id"])
-author = get_user_model().objects.get(pk=request["author_id"])
-post = services.publish_post(thread, author, request["body"])
-event = ThreadEvent.objects.get(target=f"post-{post.pk}")
-print(json.dumps({"post": post.pk, "event": event.pk}))
-"""
 
-
-@contextmanager
-def publisher(env: dict[str, str]) -> Iterator[Callable[[int, int, str], dict]]:
-    """A third process, neither server, ready to publish one post."""
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", PUBLISHER],
-        cwd=REPO,
-        env={**os.environ, "DEBUG": "1", **env},
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-    def publish(thread_id: int, author_id: int, body: str) -> dict:
-        request = json.dumps({"thread_id": thread_id, "author_id": author_id, "body": body})
-        output, errors = process.communicate(request + "\n", timeout=60)
-        assert process.returncode == 0, f"publishing failed:\n{output}\n{errors}"
-        return json.loads(output.strip().splitlines()[-1])
-
+def post_through_the_form(base_url: str, thread_path: str, cookie: str, body: str) -> int:
+    """What a browser does: load the thread page (which sets the CSRF cookie and puts the token in
+    the form), then POST the reply form. Returns the HTTP status of the POST."""
+    parts = urlsplit(base_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
-        yield publish
+        connection.request("GET", thread_path, headers={"Cookie": cookie})
+        page = connection.getresponse()
+        html = page.read().decode()
+        assert page.status == 200, html[:500]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        csrf_cookie = next(
+            value.split(";")[0]
+            for name, value in page.getheaders()
+            if name.lower() == "set-cookie" and value.startswith("csrftoken=")
+        )
+        form = urlencode(
+            {"csrfmiddlewaretoken": token, "body": body, "idempotency_key": str(uuid.uuid4())}
+        )
+        connection.request(
+            "POST",
+            f"{thread_path}posts/",
+            body=form,
+            headers={
+                "Cookie": f"{cookie}; {csrf_cookie}",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        connection.close()
 
 
 def open_thread_socket(base_url: str, thread_id: int, cookie: str) -> ClientConnection:
@@ -139,16 +131,19 @@ def test_a_post_reaches_readers_on_both_processes_and_a_dropped_reader_catches_u
         # A third reader loads the page and connects, then loses the connection before the post.
         with reader(server_b, thread.pk, cookies[officer.pk], page_last):
             pass
-        publish = stack.enter_context(publisher(env))
-
-        made = publish(thread.pk, resident.pk, "A bench by the pond, please")
+        body = "A bench by the pond, please"
+        thread_path = thread.get_absolute_url()
+        assert post_through_the_form(server_a, thread_path, cookies[resident.pk], body) == 302
         deadline = time.monotonic() + DELIVERY_TIMEOUT_SECONDS
 
+        delivered = []
         for socket in (on_a, on_b):
             (event,) = forum_events(socket, deadline, wanted=1)
-            assert event["id"] == made["event"]
-            assert (event["kind"], event["target"]) == ("post", f"post-{made['post']}")
-            assert "A bench by the pond, please" in event["html"]
+            assert event["kind"] == "post" and event["target"].startswith("post-")
+            assert body in event["html"]
+            delivered.append((event["id"], event["target"]))
+        assert delivered[0] == delivered[1], "the same event on both servers"
+        assert delivered[0][0] > page_last
         grace = time.monotonic() + 0.5
         for socket in (on_a, on_b):
             assert forum_events(socket, grace, wanted=1) == [], "delivered once"
@@ -156,7 +151,7 @@ def test_a_post_reaches_readers_on_both_processes_and_a_dropped_reader_catches_u
         # The dropped reader comes back (on the other server) and asks for what it missed.
         with reader(server_a, thread.pk, cookies[officer.pk], page_last) as back:
             caught_up = forum_events(back, time.monotonic() + DELIVERY_TIMEOUT_SECONDS, wanted=1)
-            assert [event["id"] for event in caught_up] == [made["event"]]
+            assert [(event["id"], event["target"]) for event in caught_up] == [delivered[0]]
             assert forum_events(back, time.monotonic() + 0.5, wanted=1) == []
 
         # Both servers still answer their readers.
