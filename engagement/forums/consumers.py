@@ -53,7 +53,8 @@ USER_FLOOD = (60, 10)  # at most 60 messages per 10-second window per person, al
 RESUME_LIMIT = 500  # events sent per resume; beyond that the page is told to reload
 HOLD_LIMIT = 1000  # live events held for a connection that has not resumed yet
 RESUME_WAIT_SECONDS = 5.0  # a connection that never resumes gets its held events after this
-PRESENCE_DELAY_SECONDS = 1.0  # presence changes within this are broadcast together
+PRESENCE_DELAY_SECONDS = 1.0
+GROUP_JOIN_SECONDS = 3.0  # a connection that cannot join its groups is refused (1013)  # presence changes within this are broadcast together
 
 MAX_ID = 2**63 - 1  # ids beyond a bigint cannot exist (and would overflow the query)
 
@@ -235,7 +236,10 @@ class ThreadConsumer(AsyncJsonWebsocketConsumer):
         self.facilitator = access.facilitator
         try:
             for group in (thread_group(self.thread_id), forum_group(access.forum_id)):
-                await self.channel_layer.group_add(group, self.channel_name)
+                # Redis pub/sub retries a lost connection rather than failing: do not wait on it.
+                await asyncio.wait_for(
+                    self.channel_layer.group_add(group, self.channel_name), GROUP_JOIN_SECONDS
+                )
                 self.groups_joined.append(group)
         except Exception:
             log.warning("channel layer unavailable; refusing a live thread connection")

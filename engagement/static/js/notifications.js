@@ -7,14 +7,29 @@ import { format } from "./format.js";
 const MAX_DELAY_MS = 60_000;
 const CLOSE_UNAUTHENTICATED = 4401;
 
-function show(region, payload) {
+// What each notice says and where its link goes: the text comes from the region's data-*
+// attributes (translated in the template); the link from the page or the payload.
+const NOTICES = {
+  pin_update: (region) => ({
+    message: region.dataset.message,
+    href: region.dataset.mineUrl,
+    link: region.dataset.link,
+  }),
+  forum_post_hidden: (region, payload) => ({
+    message: region.dataset.forumHiddenMessage,
+    href: payload.url,
+    link: region.dataset.forumHiddenLink,
+  }),
+};
+
+function show(region, notice, payload) {
   const paragraph = document.createElement("p");
   paragraph.className = "govuk-body govuk-!-margin-bottom-0";
-  paragraph.textContent = `${format(region.dataset.message, payload)} `;
+  paragraph.textContent = `${format(notice.message, payload)} `;
   const link = document.createElement("a");
   link.className = "govuk-link";
-  link.href = region.dataset.mineUrl;
-  link.textContent = region.dataset.link;
+  link.href = notice.href;
+  link.textContent = notice.link;
   paragraph.append(link);
   region.replaceChildren(paragraph);
   region.classList.add("cg-live-notice--shown");
@@ -37,7 +52,8 @@ export function initNotifications(root = document) {
       } catch {
         return;
       }
-      if (data.event === "pin_update") show(region, data.payload);
+      const notice = Object.hasOwn(NOTICES, data.event) && NOTICES[data.event];
+      if (notice && data.payload) show(region, notice(region, data.payload), data.payload);
     });
     socket.addEventListener("close", (event) => {
       if (event.code === CLOSE_UNAUTHENTICATED) return;
