@@ -7,9 +7,13 @@ Writes never arrive over the socket; the server only pushes.
 
 from __future__ import annotations
 
+import logging
+
 from asgiref.sync import async_to_sync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+
+log = logging.getLogger(__name__)
 
 # Close codes in the 4000–4999 range are the application's own.
 CLOSE_UNAUTHENTICATED = 4401
@@ -32,7 +36,27 @@ def notify_user(user_id: int, event: str, payload: dict) -> None:
     )
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+CLOSE_TRY_AGAIN_LATER = 1013  # the channel layer is away; the page retries with backoff
+
+
+class LayerGuard:
+    """With Redis pub/sub, opening a consumer subscribes in Redis before ``connect()`` runs. If
+    Redis is away that raises: refuse the socket with 1013 (try again later) instead of letting
+    the error reach the server. Put it first among a consumer's bases."""
+
+    async def __call__(self, scope, receive, send):
+        from redis.exceptions import RedisError
+
+        try:
+            return await super().__call__(scope, receive, send)
+        except (RedisError, OSError):
+            if getattr(self, "channel_name", None) is not None:
+                raise  # the failure came later, from a handler: not ours to hide
+            log.warning("channel layer unavailable; refusing a WebSocket connection")
+            await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+
+
+class NotificationConsumer(LayerGuard, AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:

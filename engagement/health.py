@@ -31,14 +31,26 @@ def check_cache() -> None:
 
 
 async def check_channel_layer() -> None:
-    """Send a message to a fresh channel and read it back through the layer."""
+    """Send a message to a fresh channel and read it back through the layer, within the time
+    limit (Redis pub/sub retries a lost connection instead of failing)."""
+    await asyncio.wait_for(_round_trip(), CHECK_TIMEOUT_SECONDS)
+
+
+async def _round_trip() -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer is configured")
-    # A plain channel name, not new_channel()'s process-local "!" kind: channels_redis reads all
-    # of those through one shared lock, which an idle WebSocket consumer holds while it waits.
-    channel = f"healthz.{uuid.uuid4().hex}"
-    await layer.send(channel, {"type": "healthz.ping"})
-    message = await asyncio.wait_for(layer.receive(channel), CHECK_TIMEOUT_SECONDS)
+    # new_channel() subscribes before anything is sent: Redis pub/sub keeps nothing for a channel
+    # nobody is listening on. The round trip goes out to Redis and back.
+    channel = await layer.new_channel("healthz.")
+    try:
+        await layer.send(channel, {"type": "healthz.ping"})
+        message = await layer.receive(channel)
+    finally:
+        # channels_redis's pub/sub layer has no delete_channel(): drop the subscription the way
+        # its receive() does when a consumer goes away (the version is pinned in constraints.txt).
+        inner = layer._get_layer() if hasattr(layer, "_get_layer") else None
+        if inner is not None and inner.channels.pop(channel, None) is not None:
+            await inner._get_shard(channel).unsubscribe(channel)
     if message.get("type") != "healthz.ping":
         raise RuntimeError("channel layer returned an unexpected message")

@@ -34,7 +34,13 @@ from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from engagement.consumers import CLOSE_MESSAGE_TOO_LARGE, CLOSE_UNAUTHENTICATED, MAX_MESSAGE_BYTES
+from engagement.consumers import (
+    CLOSE_MESSAGE_TOO_LARGE,
+    CLOSE_TRY_AGAIN_LATER,
+    CLOSE_UNAUTHENTICATED,
+    MAX_MESSAGE_BYTES,
+    LayerGuard,
+)
 from engagement.forums import presence
 from engagement.forums import rules as forum_rules
 from engagement.forums.models import Thread, ThreadEvent
@@ -46,15 +52,14 @@ log = logging.getLogger(__name__)
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_FLOODING = 4429
-CLOSE_TRY_AGAIN_LATER = 1013  # the channel layer is away; the page retries with backoff
 
 CONNECTION_FLOOD = (20, 10)  # at most 20 messages in any 10 seconds on one connection
 USER_FLOOD = (60, 10)  # at most 60 messages per 10-second window per person, all connections
 RESUME_LIMIT = 500  # events sent per resume; beyond that the page is told to reload
 HOLD_LIMIT = 1000  # live events held for a connection that has not resumed yet
 RESUME_WAIT_SECONDS = 5.0  # a connection that never resumes gets its held events after this
-PRESENCE_DELAY_SECONDS = 1.0
-GROUP_JOIN_SECONDS = 3.0  # a connection that cannot join its groups is refused (1013)  # presence changes within this are broadcast together
+PRESENCE_DELAY_SECONDS = 1.0  # presence changes within this are broadcast together
+GROUP_JOIN_SECONDS = 3.0  # a connection that cannot join its groups is refused (1013)
 
 MAX_ID = 2**63 - 1  # ids beyond a bigint cannot exist (and would overflow the query)
 
@@ -211,7 +216,7 @@ async def broadcast_presence(layer, thread_id: int) -> None:
 # --- The consumer ---------------------------------------------------------------------------------
 
 
-class ThreadConsumer(AsyncJsonWebsocketConsumer):
+class ThreadConsumer(LayerGuard, AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.groups_joined: list[str] = []
         self.present = False

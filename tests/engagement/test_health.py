@@ -23,7 +23,7 @@ DEAD_CACHE = {
 }
 DEAD_CHANNEL_LAYER = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {"hosts": [DEAD_REDIS]},
     }
 }
@@ -58,7 +58,7 @@ def test_healthz_is_503_when_the_channel_layer_is_down(client):
     configured_layer = type(get_channel_layer())
     with override_settings(CHANNEL_LAYERS=DEAD_CHANNEL_LAYER):
         # channels drops its cached layers when the setting changes.
-        assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+        assert type(get_channel_layer()).__name__ == "RedisPubSubChannelLayer"
         response = client.get("/healthz")
 
     assert response.status_code == 503

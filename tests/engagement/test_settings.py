@@ -115,7 +115,7 @@ def test_production_uses_postgresql_and_redis_from_the_environment():
     assert (database["HOST"], database["PORT"]) == ("h", 5432)
     assert config["CACHE"]["BACKEND"] == "engagement.cache.ResilientRedisCache"
     assert config["CACHE"]["LOCATION"] == "redis://redis.internal:6379/2"
-    assert config["CHANNEL_LAYER"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert config["CHANNEL_LAYER"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     hosts = config["CHANNEL_LAYER"]["CONFIG"]["hosts"]
     # channels_redis takes a URL or a dict of connection options with an "address".
     addresses = [host["address"] if isinstance(host, dict) else host for host in hosts]

@@ -21,7 +21,7 @@ def test_pages_survive_a_redis_outage_and_health_recovers_with_redis(
 ):
     redis_settings = production_redis_settings(monkeypatch, own_redis.url)
     assert redis_settings["CACHES"]["default"]["BACKEND"] == "engagement.cache.ResilientRedisCache"
-    assert "RedisChannelLayer" in redis_settings["CHANNEL_LAYERS"]["default"]["BACKEND"]
+    assert "RedisPubSubChannelLayer" in redis_settings["CHANNEL_LAYERS"]["default"]["BACKEND"]
     # Changing these settings drops the cache clients and channel layers built for the old ones.
     settings.CACHES = redis_settings["CACHES"]
     settings.CHANNEL_LAYERS = redis_settings["CHANNEL_LAYERS"]
