@@ -12,32 +12,11 @@ from django.db import IntegrityError, transaction
 from engagement.calendar.clash import find_clashes, wards_of
 from engagement.calendar.logic import LONDON
 from engagement.calendar.models import Activity
-from engagement.models import Area
-from tests.factories import AreaFactory, AudienceFactory, OrganisationFactory
+from tests.factories import AudienceFactory
 
 pytestmark = pytest.mark.django_db
 
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=LONDON)
-
-
-@pytest.fixture
-def place():
-    county = AreaFactory(name="Testshire", kind=Area.Kind.COUNTY)
-    north = AreaFactory(name="North District", kind=Area.Kind.DISTRICT, parent=county)
-    south = AreaFactory(name="South District", kind=Area.Kind.DISTRICT, parent=county)
-    return {
-        "county": county,
-        "north": north,
-        "south": south,
-        "abbey": AreaFactory(name="Abbey", kind=Area.Kind.WARD, parent=north, population=4000),
-        "brook": AreaFactory(name="Brook", kind=Area.Kind.WARD, parent=north, population=5000),
-        "cliff": AreaFactory(name="Cliff", kind=Area.Kind.WARD, parent=south, population=6000),
-    }
-
-
-@pytest.fixture
-def council():
-    return OrganisationFactory(name="Testshire County Council")
 
 
 def activity(council, areas, *, audiences=(), status="published", start=MONDAY, hours=2, **extra):
