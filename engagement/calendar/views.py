@@ -1,8 +1,369 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The shared calendar's pages: the list (the primary view), one activity, posting and changing
+an activity with its clash check, and the officers' approval queue. Every page works without
+JavaScript."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import F, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from engagement.calendar import logic
+from engagement.calendar.clash import find_clashes, wards_of
+from engagement.calendar.forms import WEEKDAYS, ActivityForm, CalendarFilterForm, DecisionForm
+from engagement.calendar.models import Activity
+from engagement.calendar.rules import publishes_directly
+from engagement.models import Area, Organisation
+from engagement.ratelimit import limit_writes
+from engagement.templatetags.engagement_tags import _uk_time as uk_time
+from engagement.templatetags.engagement_tags import uk_datetime
+
+PER_PAGE = 30
+
+_ORGANISATIONS = Prefetch("organisations", queryset=Organisation.objects.only("pk", "name", "slug"))
+_AREAS = Prefetch("areas", queryset=Area.objects.only("pk", "name", "kind"))
+
+
+def describe_when(activity: Activity) -> str:
+    """When an activity happens, in words: "27 March 2026, 2pm to 4pm", or for a weekly one
+    "Mondays and Thursdays, 10am to 1pm, from 2 March 2026 to 9 April 2026"."""
+    start = timezone.localtime(activity.starts_at, logic.LONDON)
+    end = timezone.localtime(activity.ends_at, logic.LONDON)
+    if activity.is_recurring:
+        names = dict(WEEKDAYS)
+        days = [str(names[day]) for day in sorted(activity.weekdays) if day in names]
+        return _("Every %(days)s, %(opens)s to %(closes)s, from %(first)s to %(last)s") % {
+            "days": _(", ").join(days),
+            "opens": uk_time(activity.opens),
+            "closes": uk_time(activity.closes),
+            "first": uk_datetime(start.date()),
+            "last": uk_datetime(activity.repeat_until),
+        }
+    if start.date() == end.date():
+        return _("%(start)s to %(end)s") % {"start": uk_datetime(start), "end": uk_time(end)}
+    return _("%(start)s to %(end)s") % {"start": uk_datetime(start), "end": uk_datetime(end)}
+
+
+def _with_when(activities):
+    for activity in activities:
+        activity.when = describe_when(activity)
+    return activities
+
+
+def _elided(page) -> list:
+    return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+
+
+def _related_areas(area: Area) -> list[int]:
+    """The areas whose activities concern ``area``: those sharing a ward with it (its wards, its
+    district, the county), so a ward's list includes what is planned for its whole district."""
+    covered = wards_of()
+    mine = covered.get(area.pk, frozenset())
+    return [pk for pk, wards in covered.items() if wards & mine] or [area.pk]
 
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "calendar/index.html")
+    """Upcoming activities, soonest first, with filters. Officers also see those waiting for
+    approval (marked) and the reasons given for going ahead despite a clash."""
+    user = request.user
+    form = CalendarFilterForm(request.GET or None)
+    officer_view = user.has_perm("calendar.view_clash_reasons")
+    activities = Activity.objects.asking() if officer_view else Activity.objects.published()
+    activities = activities.filter(ends_at__gt=timezone.now())
+    status = 200
+    if form.is_bound and not form.is_valid():
+        activities = activities.none()
+        status = 400
+    elif form.is_bound:
+        data = form.cleaned_data
+        if data["area"]:
+            activities = activities.filter(areas__in=_related_areas(data["area"]))
+        if data["audience"]:
+            # An activity with no audience is for everyone, so it is for this audience too.
+            activities = activities.filter(audiences=data["audience"]) | activities.filter(
+                audiences__isnull=True
+            )
+        if data["topic"]:
+            activities = activities.filter(topics=data["topic"])
+        if data["organisation"]:
+            activities = activities.filter(organisations=data["organisation"])
+        if data["kind"]:
+            activities = activities.filter(kind=data["kind"])
+        activities = Activity.objects.filter(pk__in=activities.values("pk"))
+    activities = activities.order_by("starts_at", "pk").prefetch_related(_ORGANISATIONS, _AREAS)
+    page = Paginator(activities, PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = _with_when(list(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "calendar/index.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "page_links": _elided(page),
+            "query": query.urlencode(),
+            "officer_view": officer_view,
+            "may_add": user.has_perm("calendar.add_activity"),
+            "may_approve": user.has_perm("calendar.approve_activity"),
+        },
+        status=status,
+    )
+
+
+def _may_see(user, activity: Activity) -> bool:
+    return (
+        activity.status == Activity.Status.PUBLISHED
+        or user.has_perm("calendar.change_activity", activity)
+        or user.has_perm("calendar.approve_activity")
+    )
+
+
+def _activity_or_404(request: HttpRequest, pk: int) -> Activity:
+    activity = get_object_or_404(
+        Activity.objects.select_related("created_by").prefetch_related(
+            _ORGANISATIONS, _AREAS, "audiences", "topics"
+        ),
+        pk=pk,
+    )
+    if not _may_see(request.user, activity):
+        raise Http404
+    return activity
+
+
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = _activity_or_404(request, pk)
+    activity.when = describe_when(activity)
+    user = request.user
+    return render(
+        request,
+        "calendar/detail.html",
+        {
+            "activity": activity,
+            "may_change": user.has_perm("calendar.change_activity", activity),
+            "may_see_reason": user.has_perm("calendar.view_clash_reasons"),
+        },
+    )
+
+
+# --- Posting and changing -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClashRow:
+    """What the form shows of one clashing activity."""
+
+    activity: Activity
+    first_overlap: datetime
+    wards: list[str]
+
+
+def _clash_rows(clashes: list[logic.Clash]) -> list[ClashRow]:
+    """The clashing activities and the wards in common: two queries however many clash."""
+    keys = [clash.ask.key for clash in clashes]
+    found = Activity.objects.prefetch_related(_ORGANISATIONS).in_bulk(keys)
+    _with_when(found.values())
+    ward_ids = {ward for clash in clashes for ward in clash.wards}
+    names = dict(Area.objects.filter(pk__in=ward_ids).values_list("pk", "name"))
+    return [
+        ClashRow(
+            activity=found[clash.ask.key],
+            first_overlap=clash.first_overlap,
+            wards=sorted(names[w] for w in clash.wards if w in names),
+        )
+        for clash in clashes
+        if clash.ask.key in found
+    ]
+
+
+def _save(form: ActivityForm, user, *, creating: bool) -> Activity:
+    """Save the activity and its links together, published at once for a public body and
+    otherwise waiting for an officer."""
+    activity = form.save(commit=False)
+    trusted = publishes_directly(user, form.cleaned_data["organisations"])
+    activity.status = Activity.Status.PUBLISHED if trusted else Activity.Status.PENDING
+    with transaction.atomic():
+        if creating:
+            activity.created_by = user
+        else:
+            # Calendar apps see a changed event only when its SEQUENCE goes up (RFC 5545).
+            activity.sequence = F("sequence") + 1
+        activity.save()
+        form.save_m2m()
+    activity.refresh_from_db(fields=["sequence"])
+    return activity
+
+
+def _activity_form(request: HttpRequest, activity: Activity | None) -> HttpResponse:
+    creating = activity is None
+    form = ActivityForm(request.POST or None, instance=activity or Activity(), user=request.user)
+    clash_rows: list[ClashRow] = []
+    if request.method == "POST" and form.is_valid():
+        clashes = find_clashes(form.instance, form.area_ids(), form.audience_ids())
+        reason = form.cleaned_data["clash_reason"].strip()
+        if clashes and not reason:
+            form.add_error(
+                "clash_reason",
+                ngettext(
+                    "This clashes with %(count)d activity. Move it, or say why it must go ahead.",
+                    "This clashes with %(count)d activities. Move it, or say why it must go ahead.",
+                    len(clashes),
+                )
+                % {"count": len(clashes)},
+            )
+            clash_rows = _clash_rows(clashes)
+        else:
+            # A reason is kept only while there is a clash for it to explain.
+            form.instance.clash_reason = reason if clashes else ""
+            saved = _save(form, request.user, creating=creating)
+            if saved.status == Activity.Status.PUBLISHED:
+                messages.success(request, _("The activity is on the calendar."))
+            else:
+                messages.success(
+                    request,
+                    _("Thank you. An officer will check the activity before it is published."),
+                )
+            return redirect("calendar:detail", pk=saved.pk)
+    return render(
+        request,
+        "calendar/form.html",
+        {"form": form, "activity": activity, "clashes": clash_rows},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@limit_writes("activity")
+def add(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("calendar.add_activity"):
+        raise PermissionDenied
+    return _activity_form(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@limit_writes("activity")
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_object_or_404(Activity.objects.prefetch_related(_ORGANISATIONS), pk=pk)
+    if not request.user.has_perm("calendar.change_activity", activity):
+        raise PermissionDenied
+    if activity.consultation_id or activity.forum_session_id:
+        messages.info(
+            request,
+            _("This activity follows its consultation or forum session: change it there."),
+        )
+        return redirect("calendar:detail", pk=activity.pk)
+    return _activity_form(request, activity)
+
+
+# --- Approval -------------------------------------------------------------------------------------
+
+
+def _tell_creator(activity: Activity, approved: bool, reason: str) -> None:
+    """Email the person who posted the activity with the officer's decision."""
+    creator = activity.created_by
+    if creator is None or not creator.is_active or not creator.email:
+        return
+    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    template = "calendar/email/approved.txt" if approved else "calendar/email/rejected.txt"
+    if approved:
+        subject = _("Your activity “%(title)s” is on the calendar")
+    else:
+        subject = _("Your activity “%(title)s” was not approved")
+    body = render_to_string(
+        template,
+        {
+            "person": creator,
+            "activity": activity,
+            "reason": reason,
+            "url": base + reverse("calendar:detail", args=[activity.pk]),
+            "edit_url": base + reverse("calendar:edit", args=[activity.pk]),
+        },
+    )
+    send_mail(
+        subject % {"title": activity.title},
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [creator.email],
+    )
+
+
+@login_required
+@require_GET
+def pending(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("calendar.approve_activity"):
+        raise PermissionDenied
+    activities = (
+        Activity.objects.filter(status=Activity.Status.PENDING)
+        .select_related("created_by")
+        .prefetch_related(_ORGANISATIONS, _AREAS)
+        .order_by("starts_at", "pk")
+    )
+    page = Paginator(activities, PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = _with_when(list(page.object_list))
+    for activity in page.object_list:
+        # Each activity's form has its own ids: one page holds many.
+        activity.decision_form = DecisionForm(auto_id=f"decision-{activity.pk}-%s")
+    return render(
+        request,
+        "calendar/pending.html",
+        {"page_obj": page, "page_links": _elided(page), "query": ""},
+    )
+
+
+@login_required
+@require_POST
+@limit_writes("moderate")
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve (publish) or reject (cancel) a pending activity, and tell the person who posted
+    it once the decision is saved."""
+    if not request.user.has_perm("calendar.approve_activity"):
+        raise PermissionDenied
+    form = DecisionForm(request.POST)
+    with transaction.atomic():
+        activity = get_object_or_404(Activity.objects.select_for_update(), pk=pk)
+        if activity.status != Activity.Status.PENDING:
+            messages.info(request, _("Someone has already decided on that activity."))
+            return redirect("calendar:pending")
+        if not form.is_valid():
+            return render(
+                request,
+                "calendar/decide.html",
+                {"activity": activity, "form": form},
+                status=400,
+            )
+        approved = form.cleaned_data["action"] == "approve"
+        reason = form.cleaned_data["reason"].strip()
+        activity.status = Activity.Status.PUBLISHED if approved else Activity.Status.CANCELLED
+        activity.sequence = F("sequence") + 1
+        activity.save(update_fields=["status", "sequence", "updated_at"])
+        activity.refresh_from_db(fields=["sequence"])
+        transaction.on_commit(lambda: _tell_creator(activity, approved, reason))
+    if approved:
+        messages.success(request, _("“%(title)s” is published.") % {"title": activity.title})
+    else:
+        messages.success(
+            request,
+            _("“%(title)s” is rejected and the person who posted it has been told.")
+            % {"title": activity.title},
+        )
+    return redirect("calendar:pending")

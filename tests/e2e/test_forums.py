@@ -137,7 +137,7 @@ def start_thread(page: Page, title: str, body: str) -> str:
 
 def post_reply(page: Page, text: str) -> int:
     """Type a post into the thread's form and press Post; return the new post's id."""
-    page.get_by_label("Your post").press_sequentially(text)
+    page.get_by_label("Your post").fill(text)
     page.get_by_role("button", name="Post", exact=True).click()
     expect(success_banner(page)).to_contain_text("Your post is published.")
     return post_id(page)
