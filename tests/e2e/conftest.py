@@ -310,6 +310,27 @@ def log_in(page: Page, email_address: str, password: str = DEMO_PASSWORD) -> Non
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
+def success_banner(page: Page):
+    return page.locator(".govuk-notification-banner--success")
+
+
+@pytest.fixture(scope="module")
+def sessions(browser, server) -> Callable[[str], dict]:
+    """``sessions(email)``: the cookies of one sign-in through the login form, made once."""
+    made: dict[str, dict] = {}
+
+    def session(email: str) -> dict:
+        if email not in made:
+            context = browser.new_context(base_url=server.url)
+            page = context.new_page()
+            log_in(page, email)
+            made[email] = context.storage_state()
+            context.close()
+        return made[email]
+
+    return session
+
+
 def read_emails(mail_dir: Path) -> list:
     """Every email the server has written, oldest first, as ``email.message.EmailMessage``."""
     messages = []

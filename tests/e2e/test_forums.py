@@ -31,7 +31,7 @@ from tests.e2e.conftest import (
     assert_no_horizontal_scroll,
     axe,
     focused,
-    log_in,
+    success_banner,
 )
 from tests.e2e.test_keyboard_journeys import MAX_TABS, tab_to
 
@@ -52,10 +52,6 @@ HIDDEN = "This post was hidden by a facilitator."
 def unique(text: str) -> str:
     """``text`` with a short unique tag, to tell this test's words from everyone else's."""
     return f"{text} [{uuid.uuid4().hex[:8]}]"
-
-
-def success_banner(page: Page):
-    return page.locator(".govuk-notification-banner--success")
 
 
 def post_id(page: Page) -> int:
@@ -86,23 +82,6 @@ def post_ids(page: Page) -> list[int]:
 
 
 # --- Sessions, pages and threads made through the forms -------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sessions(browser, server) -> Callable[[str], dict]:
-    """``sessions(email)``: the cookies of one sign-in through the login form, made once."""
-    made: dict[str, dict] = {}
-
-    def session(email: str) -> dict:
-        if email not in made:
-            context = browser.new_context(base_url=server.url)
-            page = context.new_page()
-            log_in(page, email)
-            made[email] = context.storage_state()
-            context.close()
-        return made[email]
-
-    return session
 
 
 @pytest.fixture

@@ -34,8 +34,8 @@ from tests.e2e.conftest import (
     assert_no_horizontal_scroll,
     axe,
     focused,
-    log_in,
     read_emails,
+    success_banner,
 )
 from tests.e2e.test_consultations import choose_radio, pick
 from tests.e2e.test_keyboard_journeys import MAX_TABS, activate, type_into
@@ -136,28 +136,7 @@ def pin_id(page: Page) -> int:
     return int(match.group(1))
 
 
-def success_banner(page: Page):
-    return page.locator(".govuk-notification-banner--success")
-
-
 # --- Sessions and pins made through the forms -----------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sessions(browser, server) -> Callable[[str], dict]:
-    """``sessions(email)``: the cookies of one sign-in through the login form, made once."""
-    made: dict[str, dict] = {}
-
-    def session(email: str) -> dict:
-        if email not in made:
-            context = browser.new_context(base_url=server.url)
-            page = context.new_page()
-            log_in(page, email)
-            made[email] = context.storage_state()
-            context.close()
-        return made[email]
-
-    return session
 
 
 @pytest.fixture
