@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -106,6 +107,11 @@ class Activity(models.Model):
         _("why it goes ahead despite a clash"), max_length=1000, blank=True
     )
     sequence = models.PositiveIntegerField(default=0, editable=False)
+    # When it went on the calendar (first published): digests list what is new since the last one.
+    published_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    # The form's one-off key: the same submission sent twice (a double click, a retry after a
+    # dropped connection) finds the activity the first one made instead of making another.
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -216,3 +222,102 @@ class Activity(models.Model):
             ask_level=self.ask_level,
             label=self.title,
         )
+
+
+# --- Residents choose how often they are asked --------------------------------------------------
+
+
+class Follow(models.Model):
+    """A resident follows an area (and so every ward in it) or a topic: their digest lists new
+    asks there."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_follows"
+    )
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.CASCADE, related_name="followers"
+    )
+    topic = models.ForeignKey(
+        ServiceCategory, null=True, blank=True, on_delete=models.CASCADE, related_name="followers"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(area__isnull=False, topic__isnull=True)
+                | Q(area__isnull=True, topic__isnull=False),
+                name="follow_area_or_topic",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "area"], condition=Q(area__isnull=False), name="follow_area_once"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "topic"],
+                condition=Q(topic__isnull=False),
+                name="follow_topic_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.area or self.topic}"
+
+
+class DigestSettings(models.Model):
+    """How often a resident hears about new asks, and at most how many each time."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Every week")
+        MONTHLY = "monthly", _("Every month")
+        NEVER = "never", _("Never")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_digest"
+    )
+    frequency = models.CharField(
+        _("how often"), max_length=10, choices=Frequency.choices, default=Frequency.WEEKLY
+    )
+    cap = models.PositiveSmallIntegerField(
+        _("at most this many asks each time"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
+    # The secret in the one-click unsubscribe link: it works without signing in.
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    last_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cap__gte=1, cap__lte=50), name="digest_cap_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_frequency_display()}"
+
+
+class DigestDelivery(models.Model):
+    """One digest sent to one person for one period: unique, so a worker that runs twice (or
+    two workers at once) never sends the same period twice; the activities it listed are kept so
+    that no activity is listed to the same person twice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_digests"
+    )
+    frequency = models.CharField(max_length=10, choices=DigestSettings.Frequency.choices)
+    period_start = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    activities = models.ManyToManyField(Activity, related_name="digest_deliveries", blank=True)
+    left_out = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "frequency", "period_start"], name="digest_once_per_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.frequency} {self.period_start}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, following, grid, views
 
 app_name = "calendar"
 
@@ -11,4 +11,10 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/decide/", views.decide, name="decide"),
+    # Month and week views, the heat strip and the officers' ward × week table.
+    *grid.urlpatterns,
+    # iCalendar: one activity's "add to calendar" and the filtered feeds.
+    *feeds.urlpatterns,
+    # Residents follow areas and topics and choose how often they hear.
+    *following.urlpatterns,
 ]

@@ -78,40 +78,63 @@ def _related_areas(area: Area) -> list[int]:
     return [pk for pk, wards in covered.items() if wards & mine] or [area.pk]
 
 
+def apply_filters(activities, data: dict):
+    """Narrow ``activities`` by the cleaned data of a :class:`CalendarFilterForm` (any of area,
+    audience, topic, organisation, kind). Returns a fresh queryset without joins, so callers can
+    order, slice and prefetch it freely."""
+    if not any(data.get(name) for name in ("area", "audience", "topic", "organisation", "kind")):
+        return activities
+    if data.get("area"):
+        activities = activities.filter(areas__in=_related_areas(data["area"]))
+    if data.get("audience"):
+        # An activity with no audience is for everyone, so it is for this audience too.
+        activities = activities.filter(audiences=data["audience"]) | activities.filter(
+            audiences__isnull=True
+        )
+    if data.get("topic"):
+        activities = activities.filter(topics=data["topic"])
+    if data.get("organisation"):
+        activities = activities.filter(organisations=data["organisation"])
+    if data.get("kind"):
+        activities = activities.filter(kind=data["kind"])
+    return Activity.objects.filter(pk__in=activities.values("pk"))
+
+
+def calendar_activities(request: HttpRequest) -> tuple[CalendarFilterForm, object, int]:
+    """The filter form from the query string, the activities this person may see on the calendar
+    narrowed by it (any time; callers choose the period), and the status to answer with: 400 and
+    nothing listed when a filter is not one of the choices. Officers also see activities waiting
+    for approval."""
+    form = CalendarFilterForm(request.GET or None)
+    if request.user.has_perm("calendar.view_clash_reasons"):
+        activities = Activity.objects.asking()
+    else:
+        activities = Activity.objects.published()
+    if form.is_bound and not form.is_valid():
+        return form, activities.none(), 400
+    if form.is_bound:
+        activities = apply_filters(activities, form.cleaned_data)
+    return form, activities, 200
+
+
+def filter_query(request: HttpRequest) -> str:
+    """The query string of the current filters without the page number, for links that keep them."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """Upcoming activities, soonest first, with filters. Officers also see those waiting for
     approval (marked) and the reasons given for going ahead despite a clash."""
     user = request.user
-    form = CalendarFilterForm(request.GET or None)
+    form, activities, status = calendar_activities(request)
     officer_view = user.has_perm("calendar.view_clash_reasons")
-    activities = Activity.objects.asking() if officer_view else Activity.objects.published()
     activities = activities.filter(ends_at__gt=timezone.now())
-    status = 200
-    if form.is_bound and not form.is_valid():
-        activities = activities.none()
-        status = 400
-    elif form.is_bound:
-        data = form.cleaned_data
-        if data["area"]:
-            activities = activities.filter(areas__in=_related_areas(data["area"]))
-        if data["audience"]:
-            # An activity with no audience is for everyone, so it is for this audience too.
-            activities = activities.filter(audiences=data["audience"]) | activities.filter(
-                audiences__isnull=True
-            )
-        if data["topic"]:
-            activities = activities.filter(topics=data["topic"])
-        if data["organisation"]:
-            activities = activities.filter(organisations=data["organisation"])
-        if data["kind"]:
-            activities = activities.filter(kind=data["kind"])
-        activities = Activity.objects.filter(pk__in=activities.values("pk"))
     activities = activities.order_by("starts_at", "pk").prefetch_related(_ORGANISATIONS, _AREAS)
     page = Paginator(activities, PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = _with_when(list(page.object_list))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "calendar/index.html",
@@ -119,7 +142,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page_obj": page,
             "page_links": _elided(page),
-            "query": query.urlencode(),
+            "query": filter_query(request),
             "officer_view": officer_view,
             "may_add": user.has_perm("calendar.add_activity"),
             "may_approve": user.has_perm("calendar.approve_activity"),
