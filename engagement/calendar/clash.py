@@ -22,6 +22,15 @@ def wards_of() -> dict[int, frozenset[int]]:
     return {area: frozenset(wards) for area, wards in covered.items()}
 
 
+def areas_sharing(
+    wards: frozenset[int], covered: dict[int, frozenset[int]] | None = None
+) -> list[int]:
+    """The areas with a ward in ``wards``: the wards themselves, their districts and the whole
+    place. An activity for any of them concerns those wards."""
+    covered = covered if covered is not None else wards_of()
+    return [area for area, theirs in covered.items() if theirs & wards]
+
+
 def find_clashes(
     activity: Activity,
     area_ids: frozenset[int],
@@ -35,7 +44,7 @@ def find_clashes(
     mine = logic.wards_touched(area_ids, wards)
     if not mine or not ask.spans:
         return []
-    related = [area for area, covered in wards.items() if covered & mine]
+    related = areas_sharing(mine, wards)
     start = min(span.start for span in ask.spans)
     end = max(span.end for span in ask.spans)
     candidates = (

@@ -30,12 +30,23 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _asks_between(start: datetime, end: datetime, exclude: int | None = None) -> list[logic.Ask]:
+def asks_between(
+    start: datetime,
+    end: datetime,
+    exclude: int | None = None,
+    areas: list[int] | None = None,
+) -> list[logic.Ask]:
+    """The asks (published or pending activities) with time in [start, end), optionally only
+    those for one of ``areas``: three queries."""
     activities = (
         Activity.objects.asking().overlapping(start, end).prefetch_related("areas", "audiences")
     )
     if exclude is not None:
         activities = activities.exclude(pk=exclude)
+    if areas is not None:
+        activities = activities.filter(
+            pk__in=Activity.areas.through.objects.filter(area_id__in=areas).values("activity_id")
+        )
     return [
         a.as_ask(frozenset(x.pk for x in a.areas.all()), frozenset(x.pk for x in a.audiences.all()))
         for a in activities
@@ -48,7 +59,7 @@ def load_table(first_week: date, weeks: int) -> dict[tuple[int, date], float]:
     monday = _monday(first_week)
     start = datetime.combine(monday, datetime.min.time(), logic.LONDON)
     end = start + timedelta(weeks=weeks)
-    table = logic.load_index(_asks_between(start, end), ward_populations(), wards_of())
+    table = logic.load_index(asks_between(start, end), ward_populations(), wards_of())
     last = monday + timedelta(weeks=weeks)
     return {key: value for key, value in table.items() if monday <= key[1] < last}
 
@@ -67,7 +78,7 @@ def suggestion(
     end = max(span.end for span in ask.spans) + timedelta(weeks=search_weeks + 1)
     return logic.suggest_window(
         ask,
-        _asks_between(start, end, exclude=activity.pk),
+        asks_between(start, end, exclude=activity.pk),
         ward_populations(),
         wards_of(),
         threshold(),

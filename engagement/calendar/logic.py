@@ -204,6 +204,37 @@ def shifted(ask: Ask, by: timedelta) -> Ask:
     return Ask(ask.key, spans, ask.areas, ask.audiences, ask.ask_level, ask.label)
 
 
+@dataclass(frozen=True)
+class Overload:
+    """A ward and week that an ask would push over the threshold, and the load it would have."""
+
+    ward: int
+    week: date
+    load: float
+
+
+def overloaded(
+    new: Ask,
+    existing: Iterable[Ask],
+    populations: Mapping[int, int],
+    wards_of: Mapping[int, frozenset[int]],
+    threshold: float,
+    audience_share: Mapping[int, float] | None = None,
+) -> list[Overload]:
+    """The (ward, week)s where ``new`` on top of ``existing`` is over ``threshold``, in week then
+    ward order. Only the wards and weeks ``new`` itself adds to: a ward already overloaded in a
+    week this ask does not touch is not this author's doing."""
+    others = [ask for ask in existing if ask.key != new.key]
+    base = load_index(others, populations, wards_of, audience_share)
+    added = load_index([new], populations, wards_of, audience_share)
+    found = [
+        Overload(ward, week, base.get((ward, week), 0.0) + value)
+        for (ward, week), value in added.items()
+        if base.get((ward, week), 0.0) + value > threshold
+    ]
+    return sorted(found, key=lambda o: (o.week, o.ward))
+
+
 def suggest_window(
     new: Ask,
     existing: Iterable[Ask],
@@ -213,10 +244,12 @@ def suggest_window(
     audience_share: Mapping[int, float] | None = None,
     earliest: datetime | None = None,
     search_weeks: int = 12,
+    avoid_clashes: bool = False,
 ) -> Ask | None:
-    """If ``new`` pushes a ward it touches over ``threshold`` in some week, the nearest version of
-    it moved by whole weeks (later first, then earlier, never before ``earliest``) that pushes no
-    ward over; None if it is fine where it is or nothing within ``search_weeks`` is."""
+    """If ``new`` pushes a ward it touches over ``threshold`` in some week (or, with
+    ``avoid_clashes``, clashes with an existing ask), the nearest version of it moved by whole weeks
+    (later first, then earlier, never before ``earliest``) that does neither; None if it is fine
+    where it is or nothing within ``search_weeks`` is."""
     others = [ask for ask in existing if ask.key != new.key]
     base = load_index(others, populations, wards_of, audience_share)
     mine = wards_touched(new.areas, wards_of)
@@ -227,13 +260,16 @@ def suggest_window(
             base.get(key, 0.0) + value > threshold for key, value in added.items() if key[0] in mine
         )
 
-    if not over(new):
+    def troubled(candidate: Ask) -> bool:
+        return over(candidate) or (avoid_clashes and bool(clashes(candidate, others, wards_of)))
+
+    if not troubled(new):
         return None
     for step in range(1, search_weeks + 1):
         for sign in (1, -1):
             candidate = shifted(new, timedelta(weeks=sign * step))
             if earliest is not None and min(s.start for s in candidate.spans) < earliest:
                 continue
-            if not over(candidate):
+            if not troubled(candidate):
                 return candidate
     return None

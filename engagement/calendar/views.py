@@ -4,8 +4,9 @@ JavaScript."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +26,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from engagement.calendar import logic
-from engagement.calendar.clash import find_clashes, wards_of
+from engagement.calendar.checks import SEARCH_WEEKS, Assessment, assess
+from engagement.calendar.clash import areas_sharing, wards_of
 from engagement.calendar.forms import WEEKDAYS, ActivityForm, CalendarFilterForm, DecisionForm
 from engagement.calendar.models import Activity
 from engagement.calendar.rules import publishes_directly
@@ -74,8 +76,7 @@ def _related_areas(area: Area) -> list[int]:
     """The areas whose activities concern ``area``: those sharing a ward with it (its wards, its
     district, the county), so a ward's list includes what is planned for its whole district."""
     covered = wards_of()
-    mine = covered.get(area.pk, frozenset())
-    return [pk for pk, wards in covered.items() if wards & mine] or [area.pk]
+    return areas_sharing(covered.get(area.pk, frozenset()), covered) or [area.pk]
 
 
 def apply_filters(activities, data: dict):
@@ -217,15 +218,18 @@ def _clash_rows(clashes: list[logic.Clash]) -> list[ClashRow]:
     ]
 
 
-def _save(form: ActivityForm, user, *, creating: bool) -> Activity:
+def _save(form: ActivityForm, user, *, creating: bool, key: uuid.UUID | None) -> Activity:
     """Save the activity and its links together, published at once for a public body and
     otherwise waiting for an officer."""
     activity = form.save(commit=False)
     trusted = publishes_directly(user, form.cleaned_data["organisations"])
     activity.status = Activity.Status.PUBLISHED if trusted else Activity.Status.PENDING
+    if trusted and activity.published_at is None:
+        activity.published_at = timezone.now()
     with transaction.atomic():
         if creating:
             activity.created_by = user
+            activity.idempotency_key = key
         else:
             # Calendar apps see a changed event only when its SEQUENCE goes up (RFC 5545).
             activity.sequence = F("sequence") + 1
@@ -235,28 +239,125 @@ def _save(form: ActivityForm, user, *, creating: bool) -> Activity:
     return activity
 
 
+def _posting_key(request: HttpRequest) -> uuid.UUID | None:
+    """The form's one-off key, if it sent a well-formed one."""
+    try:
+        return uuid.UUID(request.POST.get("idempotency_key", ""))
+    except ValueError:
+        return None
+
+
+def _already_posted(request: HttpRequest, key: uuid.UUID | None) -> Activity | None:
+    """The activity this same submission already made (a double click, a retried request)."""
+    if key is None:
+        return None
+    return Activity.objects.filter(idempotency_key=key, created_by=request.user).first()
+
+
+def _moved(data, weeks: int):
+    """The submitted form with its dates moved by whole weeks (times stay as typed)."""
+    data = data.copy()
+    for name in ("starts_at", "ends_at", "repeat_until"):
+        try:
+            day = date.fromisoformat(data.get(name, ""))
+        except ValueError:
+            continue  # left as typed: the form says what is wrong with it
+        data[name] = (day + timedelta(weeks=weeks)).isoformat()
+    return data
+
+
+def _load_signature(assessment: Assessment) -> str:
+    """Names the overloaded wards and weeks the author has been shown, so that posting again
+    with the same ones goes ahead and posting with new ones shows the warning again."""
+    return ",".join(f"{o.ward}:{o.week.isoformat()}" for o in assessment.overloads)
+
+
+def _overload_rows(assessment: Assessment) -> list[dict]:
+    names = dict(
+        Area.objects.filter(pk__in={o.ward for o in assessment.overloads}).values_list("pk", "name")
+    )
+    return [
+        {"ward": names.get(o.ward, ""), "week": o.week, "load": o.load}
+        for o in assessment.overloads
+    ]
+
+
+def _suggested_when(assessment: Assessment) -> str:
+    """The suggested window in words: its first occurrence."""
+    first = assessment.suggestion.spans[0]
+    start = timezone.localtime(first.start, logic.LONDON)
+    return _("%(start)s to %(end)s") % {
+        "start": uk_datetime(start),
+        "end": uk_time(timezone.localtime(first.end, logic.LONDON)),
+    }
+
+
 def _activity_form(request: HttpRequest, activity: Activity | None) -> HttpResponse:
     creating = activity is None
-    form = ActivityForm(request.POST or None, instance=activity or Activity(), user=request.user)
-    clash_rows: list[ClashRow] = []
+    key = _posting_key(request) if request.method == "POST" else uuid.uuid4()
+    if creating and request.method == "POST":
+        done = _already_posted(request, key)
+        if done is not None:
+            messages.info(request, _("You have already posted this activity."))
+            return redirect("calendar:detail", pk=done.pk)
+        if key is not None and Activity.objects.filter(idempotency_key=key).exists():
+            key = None  # someone else's key: never theirs to reuse, so just not a key
+    data = request.POST or None
+    moved = 0
+    if data is not None and "move_weeks" in data:
+        try:
+            moved = int(data["move_weeks"])
+        except ValueError:
+            moved = 0
+        if not moved or abs(moved) > SEARCH_WEEKS:
+            return HttpResponse(_("That is not a window the form suggested."), status=400)
+        data = _moved(data, moved)
+    form = ActivityForm(data, instance=activity or Activity(), user=request.user)
+    context = {"form": form, "activity": activity, "idempotency_key": key or uuid.uuid4()}
+    status = 400 if form.is_bound else 200
     if request.method == "POST" and form.is_valid():
-        clashes = find_clashes(form.instance, form.area_ids(), form.audience_ids())
+        assessment = assess(
+            form.instance, form.area_ids(), form.audience_ids(), earliest=timezone.now()
+        )
         reason = form.cleaned_data["clash_reason"].strip()
-        if clashes and not reason:
+        context.update(
+            clashes=_clash_rows(assessment.clashes),
+            overloads=_overload_rows(assessment),
+            threshold=assessment.threshold,
+            load_signature=_load_signature(assessment),
+            suggestion=assessment.suggestion,
+            suggested_when=_suggested_when(assessment) if assessment.suggestion else "",
+            move_weeks=assessment.moved_by_weeks,
+        )
+        shown_load = request.POST.get("load_seen", "") == context["load_signature"]
+        if moved:
+            # Moving never saves: the author sees the new dates and what they mean, then posts.
+            context.update(moved=moved, moved_earlier=-moved)
+            status = 200
+        elif assessment.clashes and not reason:
             form.add_error(
                 "clash_reason",
                 ngettext(
                     "This clashes with %(count)d activity. Move it, or say why it must go ahead.",
                     "This clashes with %(count)d activities. Move it, or say why it must go ahead.",
-                    len(clashes),
+                    len(assessment.clashes),
                 )
-                % {"count": len(clashes)},
+                % {"count": len(assessment.clashes)},
             )
-            clash_rows = _clash_rows(clashes)
+        elif assessment.overloads and not shown_load:
+            # Not an error: the author may go ahead, having seen the load they add.
+            status = 200
         else:
             # A reason is kept only while there is a clash for it to explain.
-            form.instance.clash_reason = reason if clashes else ""
-            saved = _save(form, request.user, creating=creating)
+            form.instance.clash_reason = reason if assessment.clashes else ""
+            try:
+                saved = _save(form, request.user, creating=creating, key=key)
+            except IntegrityError:
+                # The same submission, sent twice at once, made it first.
+                done = _already_posted(request, key)
+                if done is None:
+                    raise
+                return redirect("calendar:detail", pk=done.pk)
             if saved.status == Activity.Status.PUBLISHED:
                 messages.success(request, _("The activity is on the calendar."))
             else:
@@ -265,12 +366,7 @@ def _activity_form(request: HttpRequest, activity: Activity | None) -> HttpRespo
                     _("Thank you. An officer will check the activity before it is published."),
                 )
             return redirect("calendar:detail", pk=saved.pk)
-    return render(
-        request,
-        "calendar/form.html",
-        {"form": form, "activity": activity, "clashes": clash_rows},
-        status=400 if form.is_bound else 200,
-    )
+    return render(request, "calendar/form.html", context, status=status)
 
 
 @login_required
@@ -378,7 +474,9 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         reason = form.cleaned_data["reason"].strip()
         activity.status = Activity.Status.PUBLISHED if approved else Activity.Status.CANCELLED
         activity.sequence = F("sequence") + 1
-        activity.save(update_fields=["status", "sequence", "updated_at"])
+        if approved and activity.published_at is None:
+            activity.published_at = timezone.now()
+        activity.save(update_fields=["status", "sequence", "published_at", "updated_at"])
         activity.refresh_from_db(fields=["sequence"])
         transaction.on_commit(lambda: _tell_creator(activity, approved, reason))
     if approved:

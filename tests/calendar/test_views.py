@@ -218,8 +218,18 @@ def test_a_clash_with_a_reason_is_saved_with_the_reason(client, partner, vcse, c
     existing(council, [place["county"]])
     client.force_login(partner)
     reason = "The library is only free that afternoon."
+    # The first try shows the clash (and the load it adds to Abbey) and saves nothing.
+    first = client.post(reverse("calendar:add"), form_data(vcse, [place["abbey"]]))
+    assert first.status_code == 400
+    assert not Activity.objects.filter(title="Library drop-in").exists()
     response = client.post(
-        reverse("calendar:add"), form_data(vcse, [place["abbey"]], clash_reason=reason)
+        reverse("calendar:add"),
+        form_data(
+            vcse,
+            [place["abbey"]],
+            clash_reason=reason,
+            load_seen=first.context["load_signature"],
+        ),
     )
     assert response.status_code == 302
     assert Activity.objects.get(title="Library drop-in").clash_reason == reason
