@@ -8,6 +8,8 @@ area to the wards it covers, so the rules are fast to test and to benchmark.
   (half-open intervals: one ending at 10:00 does not clash with one starting at 10:00), they touch a
   common ward (an ask for a district touches every ward in it; one for the whole place, every ward),
   and they share an audience (an ask with no audience is for everyone, so it shares with all).
+  Activities at the "inform" level ask nothing of anyone (a Warm Space, a newsletter item), so
+  they clash with nothing; they still add a little to the load.
 - The **load** of a ward in a week is the sum, over asks with an occurrence in that week that touch
   the ward, of the ask's weight (by ask level) times its reach (the share of residents its
   audiences are), per 1,000 residents of the ward.
@@ -67,6 +69,11 @@ class Ask:
         return min(1.0, share)
 
     @property
+    def asks_something(self) -> bool:
+        """False for an "inform" activity: it tells people something and asks nothing."""
+        return self.ask_level != "inform"
+
+    @property
     def weight(self) -> float:
         return ASK_WEIGHTS.get(self.ask_level, ASK_WEIGHTS["light"])
 
@@ -105,10 +112,14 @@ def clashes(
     new: Ask, existing: Iterable[Ask], wards_of: Mapping[int, frozenset[int]]
 ) -> list[Clash]:
     """The existing asks that clash with ``new``, earliest overlap first."""
+    if not new.asks_something:
+        return []
     mine = wards_touched(new.areas, wards_of)
     found = []
     for other in existing:
-        if other.key == new.key or not new.shares_audience_with(other):
+        if other.key == new.key or not other.asks_something:
+            continue
+        if not new.shares_audience_with(other):
             continue
         common = mine & wards_touched(other.areas, wards_of)
         if not common:

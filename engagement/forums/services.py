@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagement.calendar.services import sync_forum_session
 from engagement.forums.models import (
     CoDesignSession,
     Idea,
@@ -328,6 +329,7 @@ def open_session(thread: Thread, by, prompt: str, minutes: int) -> CoDesignSessi
         record_session(
             session, _("A co-design session has started: %(prompt)s") % {"prompt": prompt}
         )
+        sync_forum_session(session)
     return session
 
 
@@ -370,6 +372,7 @@ def close_session(session: CoDesignSession, by) -> Post | None:
             state=CoDesignSession.State.CLOSED, closed_at=now, summary_post=summary
         )
         locked.refresh_from_db()
+        sync_forum_session(locked)
         record_post(summary, ThreadEvent.Kind.PIN)
         record_session(locked, _("The co-design session has closed; its summary is posted"))
     session.refresh_from_db()

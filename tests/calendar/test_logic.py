@@ -62,7 +62,8 @@ def brute_force_clash(a: Ask, b: Ask) -> bool:
     wards_b = set().union(*(WARDS_OF[x] for x in b.areas))
     audiences = not a.audiences or not b.audiences or bool(a.audiences & b.audiences)
     in_time = any(max(x.start, y.start) < min(x.end, y.end) for x in a.spans for y in b.spans)
-    return bool(wards_a & wards_b) and audiences and in_time
+    both_ask = "inform" not in (a.ask_level, b.ask_level)
+    return bool(wards_a & wards_b) and audiences and in_time and both_ask
 
 
 @given(a=asks, b=asks)
