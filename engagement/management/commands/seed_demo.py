@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from consultations.demo import seed_consultations
 from consultations.permissions import sync_consultation_officers
+from engagement.calendar.demo import seed_calendar
 from engagement.forums.demo import seed_forums
 from engagement.models import (
     Area,
@@ -184,6 +185,7 @@ class Command(BaseCommand):
         seed_consultations(stdout=self.stdout)
         seed_pins(stdout=self.stdout)
         seed_forums(stdout=self.stdout)
+        seed_calendar(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo place ready: {Area.objects.wards().count()} wards in "
