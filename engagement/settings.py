@@ -227,6 +227,9 @@ RATE_LIMITS = {
     "forum_vote": {"user": (200, 600), "ip": (2000, 600)},
     "forum_facilitate": {"user": (300, 3600), "ip": (1200, 3600)},
     "activity": {"user": (30, 3600), "ip": (100, 3600)},
+    "follow": {"user": (60, 3600), "ip": (300, 3600)},
+    # One-click unsubscribes from a large mail provider arrive from a few of its addresses.
+    "unsubscribe": {"ip": (600, 600)},
 }
 
 # --- Accounts -------------------------------------------------------------------------------------
