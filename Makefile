@@ -6,13 +6,14 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-fast bench lint format deps check-deploy clean help
+.PHONY: run test test-fast bench lint format deps check-deploy clean help digests
 
 help:
 	@echo "make run    install everything, seed the demo place and serve http://$(HOST):$(PORT)"
 	@echo "make test   run the whole test suite (unit, live and browser tests)"
-	@echo "make bench  run the benchmarks in bench/ and print the figures (BENCH=places: the map only; BENCH=forums: the live forum only)"
+	@echo "make bench  run the benchmarks in bench/ and print the figures (BENCH=places: the map only; BENCH=forums: the live forum only; BENCH=calendar: the shared calendar only)"
 	@echo "make lint   ruff check and format check"
+	@echo "make digests  send the calendar digests now (the scheduler does this hourly in production)"
 
 # --- Installation (each step re-runs only when its inputs change) ---------------------------------
 
@@ -43,6 +44,12 @@ run: deps
 	@$(PY) manage.py demo_logins --url "http://$(HOST):$(PORT)/"
 	$(VENV)/bin/daphne --bind $(HOST) --port $(PORT) engagement.asgi:application
 
+# Send the calendar digests now, as the scheduler and worker do in production (the demo's email
+# backend prints them).
+digests: deps
+	$(PY) manage.py send_calendar_digests --frequency all
+	$(PY) manage.py db_worker --batch --no-startup-delay --no-reload
+
 # --- Quality --------------------------------------------------------------------------------------
 
 test: deps
@@ -55,8 +62,9 @@ test-fast: deps
 	$(VENV)/bin/pytest -m "not e2e"
 
 # `make bench BENCH=places` runs only the map benchmark, `BENCH=forums` only the live forum
-# (BENCH_LIVE_CLIENTS=100 makes it smaller); BENCH_PINS=100000 makes the map quicker (the
-# target is judged at the default, 1,000,000).
+# (BENCH_LIVE_CLIENTS=100 makes it smaller), `BENCH=calendar` only the shared calendar
+# (BENCH_ACTIVITIES=20000 makes it smaller); BENCH_PINS=100000 makes the map quicker (the
+# targets are judged at the defaults, 1,000,000 pins and 100,000 activities).
 bench: deps
 	@scripts/ensure-test-tools bench
 	$(PY) bench/run.py $(if $(BENCH),--only $(BENCH)) $(if $(BENCH_PINS),--pins $(BENCH_PINS))

@@ -232,6 +232,18 @@ RATE_LIMITS = {
     "unsubscribe": {"ip": (600, 600)},
 }
 
+# --- Shared calendar ------------------------------------------------------------------------------
+
+# The engagement-load limit: weighted asks per 1,000 residents in a ward in one week above which
+# the ward is overloaded (docs/CALENDAR.md). About three light asks, or one heavy one, a week for
+# every 2,000 people.
+try:
+    CALENDAR_LOAD_THRESHOLD = float(env("CALENDAR_LOAD_THRESHOLD", "0.5"))
+except ValueError as error:
+    raise ImproperlyConfigured("CALENDAR_LOAD_THRESHOLD must be a number, such as 0.5") from error
+if not CALENDAR_LOAD_THRESHOLD > 0:
+    raise ImproperlyConfigured("CALENDAR_LOAD_THRESHOLD must be more than 0")
+
 # --- Accounts -------------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "engagement.User"

@@ -26,7 +26,7 @@ from django.utils import timezone
 from engagement.calendar.clash import wards_of
 from engagement.calendar.logic import LONDON
 from engagement.calendar.models import Activity, DigestDelivery, DigestSettings, Follow
-from engagement.calendar.views import _ORGANISATIONS
+from engagement.calendar.views import ORGANISATIONS
 from engagement.models import User
 
 Frequency = DigestSettings.Frequency
@@ -136,7 +136,7 @@ def select_new_asks(
             Q(pk__in=in_areas.values("activity_id")) | Q(pk__in=on_topics.values("activity_id"))
         )
         .order_by("starts_at", "pk")
-        .prefetch_related(_ORGANISATIONS)
+        .prefetch_related(ORGANISATIONS)
     )
     if not candidates:
         return digests

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET
 from engagement.calendar import load, logic
 from engagement.calendar.forms import DATE_HINT, WEEKDAYS
 from engagement.calendar.models import Activity
-from engagement.calendar.views import _ORGANISATIONS, calendar_activities, filter_query
+from engagement.calendar.views import ORGANISATIONS, calendar_activities, filter_query
 from engagement.models import Area
 from engagement.templatetags.engagement_tags import _uk_time as uk_time
 from engagement.templatetags.engagement_tags import uk_datetime
@@ -276,7 +276,7 @@ def week(request: HttpRequest, day: str | None = None) -> HttpResponse:
             return redirect(week_url(monday, request.GET.urlencode()))
     sunday = monday + timedelta(days=6)
     form, activities, status = calendar_activities(request)
-    activities = _visible_between(activities, monday, sunday).prefetch_related(_ORGANISATIONS)
+    activities = _visible_between(activities, monday, sunday).prefetch_related(ORGANISATIONS)
     by_day = occurrences_by_day(activities, monday, sunday)
     query = filter_query(request)
     days = [monday + timedelta(days=n) for n in range(7)]

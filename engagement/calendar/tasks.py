@@ -20,7 +20,7 @@ from django_tasks import task
 from engagement.calendar import digests
 from engagement.calendar.clash import wards_of
 from engagement.calendar.models import DigestDelivery, DigestSettings
-from engagement.calendar.views import _with_when
+from engagement.calendar.views import with_when
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def _send_chunk(people, chosen, frequency, start, now, connection, counts) -> No
     tokens = _unsubscribe_tokens(people)
     claimed = _claim(people, chosen, frequency, start, now)
     counts["taken"] += len(people) - len(claimed)
-    _with_when({a for pk in claimed for a in chosen[pk].activities})
+    with_when({a for pk in claimed for a in chosen[pk].activities})
     sent, failed = [], []
     for person in people:
         if person.pk not in claimed:

@@ -38,8 +38,8 @@ from engagement.templatetags.engagement_tags import uk_datetime
 
 PER_PAGE = 30
 
-_ORGANISATIONS = Prefetch("organisations", queryset=Organisation.objects.only("pk", "name", "slug"))
-_AREAS = Prefetch("areas", queryset=Area.objects.only("pk", "name", "kind"))
+ORGANISATIONS = Prefetch("organisations", queryset=Organisation.objects.only("pk", "name", "slug"))
+AREAS = Prefetch("areas", queryset=Area.objects.only("pk", "name", "kind"))
 
 
 def describe_when(activity: Activity) -> str:
@@ -62,7 +62,7 @@ def describe_when(activity: Activity) -> str:
     return _("%(start)s to %(end)s") % {"start": uk_datetime(start), "end": uk_datetime(end)}
 
 
-def _with_when(activities):
+def with_when(activities):
     for activity in activities:
         activity.when = describe_when(activity)
     return activities
@@ -133,9 +133,9 @@ def index(request: HttpRequest) -> HttpResponse:
     form, activities, status = calendar_activities(request)
     officer_view = user.has_perm("calendar.view_clash_reasons")
     activities = activities.filter(ends_at__gt=timezone.now())
-    activities = activities.order_by("starts_at", "pk").prefetch_related(_ORGANISATIONS, _AREAS)
+    activities = activities.order_by("starts_at", "pk").prefetch_related(ORGANISATIONS, AREAS)
     page = Paginator(activities, PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = _with_when(list(page.object_list))
+    page.object_list = with_when(list(page.object_list))
     return render(
         request,
         "calendar/index.html",
@@ -163,7 +163,7 @@ def _may_see(user, activity: Activity) -> bool:
 def _activity_or_404(request: HttpRequest, pk: int) -> Activity:
     activity = get_object_or_404(
         Activity.objects.select_related("created_by").prefetch_related(
-            _ORGANISATIONS, _AREAS, "audiences", "topics"
+            ORGANISATIONS, AREAS, "audiences", "topics"
         ),
         pk=pk,
     )
@@ -203,8 +203,8 @@ class ClashRow:
 def _clash_rows(clashes: list[logic.Clash]) -> list[ClashRow]:
     """The clashing activities and the wards in common: two queries however many clash."""
     keys = [clash.ask.key for clash in clashes]
-    found = Activity.objects.prefetch_related(_ORGANISATIONS).in_bulk(keys)
-    _with_when(found.values())
+    found = Activity.objects.prefetch_related(ORGANISATIONS).in_bulk(keys)
+    with_when(found.values())
     ward_ids = {ward for clash in clashes for ward in clash.wards}
     names = dict(Area.objects.filter(pk__in=ward_ids).values_list("pk", "name"))
     return [
@@ -382,7 +382,7 @@ def add(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @limit_writes("activity")
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = get_object_or_404(Activity.objects.prefetch_related(_ORGANISATIONS), pk=pk)
+    activity = get_object_or_404(Activity.objects.prefetch_related(ORGANISATIONS), pk=pk)
     if not request.user.has_perm("calendar.change_activity", activity):
         raise PermissionDenied
     if activity.consultation_id or activity.forum_session_id:
@@ -434,11 +434,11 @@ def pending(request: HttpRequest) -> HttpResponse:
     activities = (
         Activity.objects.filter(status=Activity.Status.PENDING)
         .select_related("created_by")
-        .prefetch_related(_ORGANISATIONS, _AREAS)
+        .prefetch_related(ORGANISATIONS, AREAS)
         .order_by("starts_at", "pk")
     )
     page = Paginator(activities, PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = _with_when(list(page.object_list))
+    page.object_list = with_when(list(page.object_list))
     for activity in page.object_list:
         # Each activity's form has its own ids: one page holds many.
         activity.decision_form = DecisionForm(auto_id=f"decision-{activity.pk}-%s")
