@@ -10,6 +10,7 @@ urlpatterns = [
     path("pending/", views.pending, name="pending"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/decide/", views.decide, name="decide"),
     # Month and week views, the heat strip and the officers' ward × week table.
     *grid.urlpatterns,

@@ -153,8 +153,11 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _may_see(user, activity: Activity) -> bool:
+    """Anyone sees what is or was on the calendar (a cancelled activity says so); drafts and
+    pending ones only their organisations and the officers who approve them."""
     return (
         activity.status == Activity.Status.PUBLISHED
+        or (activity.status == Activity.Status.CANCELLED and activity.published_at is not None)
         or user.has_perm("calendar.change_activity", activity)
         or user.has_perm("calendar.approve_activity")
     )
@@ -392,6 +395,42 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("calendar:detail", pk=activity.pk)
     return _activity_form(request, activity)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@limit_writes("activity")
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Call an activity off. It stays on the calendar, marked cancelled, so that subscribed
+    calendar apps remove it (its SEQUENCE goes up); GET asks to confirm."""
+    activity = get_object_or_404(Activity.objects.prefetch_related(ORGANISATIONS), pk=pk)
+    if not request.user.has_perm("calendar.change_activity", activity):
+        raise PermissionDenied
+    if activity.consultation_id or activity.forum_session_id:
+        messages.info(
+            request,
+            _("This activity follows its consultation or forum session: change it there."),
+        )
+        return redirect("calendar:detail", pk=activity.pk)
+    if activity.status == Activity.Status.CANCELLED:
+        messages.info(request, _("This activity is already cancelled."))
+        return redirect("calendar:detail", pk=activity.pk)
+    if request.method == "GET":
+        activity.when = describe_when(activity)
+        return render(request, "calendar/cancel.html", {"activity": activity})
+    with transaction.atomic():
+        updated = (
+            Activity.objects.filter(pk=activity.pk)
+            .exclude(status=Activity.Status.CANCELLED)
+            .update(
+                status=Activity.Status.CANCELLED,
+                sequence=F("sequence") + 1,
+                updated_at=timezone.now(),
+            )
+        )
+    if updated:
+        messages.success(request, _("“%(title)s” is cancelled.") % {"title": activity.title})
+    return redirect("calendar:detail", pk=activity.pk)
 
 
 # --- Approval -------------------------------------------------------------------------------------

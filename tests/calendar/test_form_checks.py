@@ -191,3 +191,52 @@ def test_published_at_is_set_when_it_goes_on_the_calendar(
     pending.refresh_from_db()
     assert pending.status == Activity.Status.PUBLISHED
     assert pending.published_at is not None
+
+
+# --- Cancelling -----------------------------------------------------------------------------------
+
+
+def test_a_partner_cancels_their_activity_and_it_stays_marked(client, partner, vcse, place):
+    made = make_activity(vcse, [place["abbey"]], title="Coffee morning")
+    client.force_login(partner)
+    confirm = client.get(reverse("calendar:cancel", args=[made.pk]))
+    assert confirm.status_code == 200
+    made.refresh_from_db()
+    assert made.status == Activity.Status.PUBLISHED  # GET changes nothing
+
+    response = client.post(reverse("calendar:cancel", args=[made.pk]))
+
+    assert response.status_code == 302
+    made.refresh_from_db()
+    assert made.status == Activity.Status.CANCELLED
+    assert made.sequence == 1
+    # Anyone following an old link sees that it is cancelled; the list no longer shows it.
+    client.logout()
+    page = client.get(reverse("calendar:detail", args=[made.pk]))
+    assert page.status_code == 200
+    assert "Cancelled" in page.content.decode()
+    assert "Coffee morning" not in client.get(reverse("calendar:index")).content.decode()
+    # Cancelling twice changes nothing more.
+    client.force_login(partner)
+    client.post(reverse("calendar:cancel", args=[made.pk]))
+    made.refresh_from_db()
+    assert made.sequence == 1
+
+
+def test_only_the_activitys_organisations_may_cancel_it(
+    client, partner, other_org_officer, resident, council, place
+):
+    made = make_activity(council, [place["abbey"]])
+    url = reverse("calendar:cancel", args=[made.pk])
+    assert client.post(url).status_code == 302  # to sign in
+    for person in (partner, other_org_officer, resident):
+        client.force_login(person)
+        assert client.post(url).status_code == 403
+        assert client.get(url).status_code == 403
+    made.refresh_from_db()
+    assert made.status == Activity.Status.PUBLISHED
+
+
+def test_a_never_published_cancelled_activity_stays_private(client, partner, vcse, place):
+    made = make_activity(vcse, [place["abbey"]], status=Activity.Status.CANCELLED)
+    assert client.get(reverse("calendar:detail", args=[made.pk])).status_code == 404
