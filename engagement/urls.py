@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from engagement import pages_routing, views
+from engagement.calendar import feeds as calendar_feeds
 
 handler400 = "engagement.views.bad_request"
 handler403 = "engagement.views.permission_denied"
@@ -36,6 +37,7 @@ urlpatterns = [
     path("manage/consultations/", include("consultations.urls")),
     path("places/", include("places.urls")),
     path("forums/", include("engagement.forums.urls")),
+    path("calendar.ics", calendar_feeds.feed, name="calendar_feed"),
     path("calendar/", include("engagement.calendar.urls")),
 ]
 

@@ -152,7 +152,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _may_see(user, activity: Activity) -> bool:
+def may_see(user, activity: Activity) -> bool:
     """Anyone sees what is or was on the calendar (a cancelled activity says so); drafts and
     pending ones only their organisations and the officers who approve them."""
     return (
@@ -170,7 +170,7 @@ def _activity_or_404(request: HttpRequest, pk: int) -> Activity:
         ),
         pk=pk,
     )
-    if not _may_see(request.user, activity):
+    if not may_see(request.user, activity):
         raise Http404
     return activity
 
