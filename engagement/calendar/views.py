@@ -381,10 +381,9 @@ def add(request: HttpRequest) -> HttpResponse:
     return _activity_form(request, None)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@limit_writes("activity")
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def _changeable(request: HttpRequest, pk: int) -> tuple[Activity, HttpResponse | None]:
+    """The activity this person may change, and where to send them instead when it follows a
+    consultation or forum session (which are changed at their source)."""
     activity = get_object_or_404(Activity.objects.prefetch_related(ORGANISATIONS), pk=pk)
     if not request.user.has_perm("calendar.change_activity", activity):
         raise PermissionDenied
@@ -393,7 +392,17 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("This activity follows its consultation or forum session: change it there."),
         )
-        return redirect("calendar:detail", pk=activity.pk)
+        return activity, redirect("calendar:detail", pk=activity.pk)
+    return activity, None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@limit_writes("activity")
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    activity, elsewhere = _changeable(request, pk)
+    if elsewhere is not None:
+        return elsewhere
     return _activity_form(request, activity)
 
 
@@ -403,15 +412,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Call an activity off. It stays on the calendar, marked cancelled, so that subscribed
     calendar apps remove it (its SEQUENCE goes up); GET asks to confirm."""
-    activity = get_object_or_404(Activity.objects.prefetch_related(ORGANISATIONS), pk=pk)
-    if not request.user.has_perm("calendar.change_activity", activity):
-        raise PermissionDenied
-    if activity.consultation_id or activity.forum_session_id:
-        messages.info(
-            request,
-            _("This activity follows its consultation or forum session: change it there."),
-        )
-        return redirect("calendar:detail", pk=activity.pk)
+    activity, elsewhere = _changeable(request, pk)
+    if elsewhere is not None:
+        return elsewhere
     if activity.status == Activity.Status.CANCELLED:
         messages.info(request, _("This activity is already cancelled."))
         return redirect("calendar:detail", pk=activity.pk)
