@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import CharField, Count, Max, Q
 from django.db.models.functions import Cast
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -42,6 +43,8 @@ from engagement.models import Area, Organisation, ServiceCategory
 # How far back a feed reaches: recent activities stay in people's calendars for a while.
 FEED_HISTORY = timedelta(days=30)
 MAX_AGE = 300
+# How long a built feed is kept in the cache (it is keyed by its ETag, so a change is never stale).
+FEED_CACHE_SECONDS = 600
 # Part of every ETag: change it when the feed's format changes so that clients fetch it again.
 FORMAT_VERSION = "1"
 _PLACEHOLDER_PK = 2_147_483_647
@@ -195,7 +198,12 @@ def _calendar_response(request: HttpRequest, activities, name: str, filename: st
 
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
-        body = ical.calendar(name, build_events(activities))
+        # Every subscriber polls the same few feeds: build each version once and share it.
+        key = f"calendar-feed:{etag}"
+        body = cache.get(key)
+        if body is None:
+            body = ical.calendar(name, build_events(activities))
+            cache.set(key, body, FEED_CACHE_SECONDS)
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["ETag"] = etag

@@ -613,3 +613,18 @@ def test_the_list_offers_the_feed_of_its_filters(client, spread, vcse):
     refused = client.get(reverse("calendar:index"), {"area": "atlantis"})
     assert refused.status_code == 400
     assert "Subscribe to this calendar" not in refused.content.decode()
+
+
+def test_a_built_feed_is_shared_until_it_changes(client, council, place, django_assert_num_queries):
+    """Many subscribers poll the same feed: the second request without validators is served from
+    the cache (the aggregate query only), and a change builds it afresh."""
+    activity = make_activity(council, [place["abbey"]], title="Drop-in", start=WINTER)
+    first = client.get(FEED)
+    with django_assert_num_queries(1):
+        second = client.get(FEED)
+    assert second.content == first.content
+
+    activity.title = "Drop-in (moved)"
+    activity.save()
+    third = client.get(FEED)
+    assert b"Drop-in (moved)" in third.content
