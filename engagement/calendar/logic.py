@@ -180,6 +180,15 @@ def weeks_of(span: Span, tz: ZoneInfo = LONDON) -> list[date]:
     return weeks
 
 
+def load_added(
+    ask: Ask, population: int, audience_share: Mapping[int, float] | None = None
+) -> float:
+    """What one ask adds to the load of a ward of ``population`` people in a week it is in."""
+    if not population:
+        return 0.0
+    return ask.weight * ask.reach(audience_share or {}) * 1000 / population
+
+
 def load_index(
     asks: Iterable[Ask],
     populations: Mapping[int, int],
@@ -189,16 +198,14 @@ def load_index(
 ) -> dict[tuple[int, date], float]:
     """Load per (ward, week): weighted asks per 1,000 residents. An ask counts once in a week
     however many of its occurrences fall in it. Wards without a population are left out."""
-    share = audience_share or {}
     totals: dict[tuple[int, date], float] = {}
     for ask in asks:
-        weight = ask.weight * ask.reach(share)
         weeks = {week for span in ask.spans for week in weeks_of(span, tz)}
         for ward in wards_touched(ask.areas, wards_of):
             population = populations.get(ward)
             if not population:
                 continue
-            per_thousand = weight * 1000 / population
+            per_thousand = load_added(ask, population, audience_share)
             for week in weeks:
                 totals[(ward, week)] = totals.get((ward, week), 0.0) + per_thousand
     return totals

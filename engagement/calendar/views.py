@@ -196,11 +196,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @dataclass(frozen=True)
 class ClashRow:
-    """What the form shows of one clashing activity."""
+    """What the form shows of one clashing activity: the wards in common, each with the load the
+    activity adds there in a week (weighted asks per 1,000 residents)."""
 
     activity: Activity
     first_overlap: datetime
-    wards: list[str]
+    wards: list[tuple[str, float]]
 
 
 def _clash_rows(clashes: list[logic.Clash]) -> list[ClashRow]:
@@ -209,12 +210,21 @@ def _clash_rows(clashes: list[logic.Clash]) -> list[ClashRow]:
     found = Activity.objects.prefetch_related(ORGANISATIONS).in_bulk(keys)
     with_when(found.values())
     ward_ids = {ward for clash in clashes for ward in clash.wards}
-    names = dict(Area.objects.filter(pk__in=ward_ids).values_list("pk", "name"))
+    wards = {
+        pk: (name, population)
+        for pk, name, population in Area.objects.filter(pk__in=ward_ids).values_list(
+            "pk", "name", "population"
+        )
+    }
     return [
         ClashRow(
             activity=found[clash.ask.key],
             first_overlap=clash.first_overlap,
-            wards=sorted(names[w] for w in clash.wards if w in names),
+            wards=sorted(
+                (wards[w][0], logic.load_added(clash.ask, wards[w][1]))
+                for w in clash.wards
+                if w in wards
+            ),
         )
         for clash in clashes
         if clash.ask.key in found

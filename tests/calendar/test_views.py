@@ -194,9 +194,11 @@ def test_a_clash_without_a_reason_is_shown_and_nothing_is_saved(
     assert errors == ["This clashes with 1 activity. Move it, or say why it must go ahead."]
     [clash] = response.context["clashes"]
     assert clash.activity == survey
-    assert clash.wards == ["Abbey"]
+    # A heavy ask (3) of carers (a quarter of people) adds 0.1875 per 1,000 in Abbey (4,000).
+    assert clash.wards == [("Abbey", pytest.approx(0.1875))]
     html = response.content.decode()
     assert "Ward survey" in html and council.name in html and "Heavy" in html
+    assert "Abbey: 0.19" in html
     assert Activity.objects.count() == 1
 
 

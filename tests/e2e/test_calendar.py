@@ -223,3 +223,19 @@ def test_activity_page_and_the_form_with_a_clash_are_accessible(as_person, width
     expect(page.locator("h1")).to_have_text(CONSULTATION)
     axe(page)
     assert_no_horizontal_scroll(page)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_cancel_and_change_pages_are_accessible(as_person, width):
+    page = as_person(PARTNER_EMAIL, width)
+    page.goto("/calendar/?organisation=eastbrook-food-network")
+    page.get_by_role("link", name="Family cooking and chat at the community kitchen").click()
+    page.get_by_role("link", name="Change this activity").click()
+    expect(page.locator("h1")).to_have_text("Change an activity")
+    axe(page)
+    assert_no_horizontal_scroll(page)
+    page.go_back()
+    page.get_by_role("link", name="Cancel this activity").click()
+    expect(page.get_by_role("button", name="Cancel the activity")).to_be_visible()
+    axe(page)
+    assert_no_horizontal_scroll(page)
