@@ -52,6 +52,14 @@
    catching up, counting what any reader lacks at the end (target: p95 <= 200 ms, 0 lost); beside
    raw Redis pub/sub with as many subscribers at the same rate. ``--only forums`` (``make bench
    BENCH=forums``) runs just this part.
+8. The shared calendar (``bench/calendar_data.py``, ``bench/calendar_report.py``): after the map
+   data, ``--activities`` activities (100,000 by default, or ``$BENCH_ACTIVITIES``; 0 skips it)
+   are written with COPY. ``GET /calendar.ics`` for the organisation with 10,000 events in its
+   feed (target: <= 500 ms), a ward's feed and the whole calendar's are measured with one user on
+   one process beside the floor, each parsed once with ``icalendar``; then, in a child process,
+   the clash check for 200 candidate activities (target: <= 20 ms), the form's whole check, the
+   load index over a year × every ward and the suggested window. ``--only calendar`` (``make
+   bench BENCH=calendar``) runs just this part.
 
 The tables are printed and written to ``bench/results/latest.md`` (with the raw figures and the
 SQL in ``latest.json``). Exits non-zero only when the harness itself fails; a missed target is
@@ -83,7 +91,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 os.chdir(REPO)
 
-from bench import FLOOR_PATH, forum_live, map_report  # noqa: E402
+from bench import FLOOR_PATH, calendar_data, calendar_report, forum_live, map_report  # noqa: E402
 from bench.survey_data import SUBMIT_PATH, THIRTY_PAGE, THIRTY_RESPOND  # noqa: E402
 from tests.servers import free_port, postgres_server, redis_server, wait_for_port  # noqa: E402
 
@@ -617,10 +625,11 @@ def render(
     consultations: dict | None = None,
     places: dict | None = None,
     live: dict | None = None,
+    calendar: dict | None = None,
 ):
     one, two, nopool = results["one"], results["two"], results["two-nopool"]
     lines = [f"# Common Ground benchmark, {config['date']}", ""]
-    if not two:  # --only places / --only forums
+    if not two:  # --only places / forums / calendar
         lines += [
             f"`make bench BENCH={config['only']}`: that part only, daphne with DEBUG=0, "
             f"PostgreSQL and Redis on loopback, on one {config['cpus']}-CPU machine, from a "
@@ -631,6 +640,8 @@ def render(
             lines += map_report.render(places)
         if live:
             lines += forum_live.render(live)
+        if calendar:
+            lines += calendar_report.render(calendar)
         return _render_tail(lines, info, config, notes)
     lines += [
         f"`make bench`: daphne with DEBUG=0, PostgreSQL and Redis on loopback, on one "
@@ -698,6 +709,8 @@ def render(
         lines += map_report.render(places)
     if live:
         lines += forum_live.render(live)
+    if calendar:
+        lines += calendar_report.render(calendar)
     return _render_tail(lines, info, config, notes)
 
 
@@ -726,8 +739,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.md")
     parser.add_argument(
         "--only",
-        choices=["places", "forums"],
-        help="run only this part (make bench BENCH=places or BENCH=forums), without the pages "
+        choices=["places", "forums", "calendar"],
+        help="run only this part (make bench BENCH=places, BENCH=forums or BENCH=calendar), "
+        "without the pages "
         "and consultations",
     )
     parser.add_argument(
@@ -748,14 +762,30 @@ def main(argv: list[str] | None = None) -> int:
         default=3.0,
         help="measured seconds per map viewport (one user)",
     )
+    parser.add_argument(
+        "--activities",
+        type=int,
+        default=int(os.environ.get("BENCH_ACTIVITIES") or calendar_data.ACTIVITIES),
+        help="calendar activities for the calendar benchmark (default $BENCH_ACTIVITIES or "
+        "100,000; 0 skips it)",
+    )
+    parser.add_argument(
+        "--calendar-duration",
+        type=float,
+        default=5.0,
+        help="measured seconds per calendar feed (one user)",
+    )
     args = parser.parse_args(argv)
     run_core = args.only is None
     run_places = args.pins > 0 and args.only in (None, "places")
     run_forums = args.live_clients > 0 and args.only in (None, "forums")
+    run_calendar = args.activities > 0 and args.only in (None, "calendar")
     if args.only == "places" and not run_places:
         parser.error("--only places needs --pins above 0")
     if args.only == "forums" and not run_forums:
         parser.error("--only forums needs --live-clients above 0")
+    if args.only == "calendar" and not run_calendar:
+        parser.error("--only calendar needs --activities above 0")
 
     # Unwind the context managers (and so stop every server) on SIGTERM as on Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -767,6 +797,7 @@ def main(argv: list[str] | None = None) -> int:
     consultations: dict[str, list[dict]] = {"server_time": [], "submit": []}
     places: dict = {}
     live: dict = {}
+    calendar: dict = {}
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cg-bench-")))
         if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
@@ -829,6 +860,18 @@ def main(argv: list[str] | None = None) -> int:
             phases += map_report.phases(
                 Phase, places["viewports"], args.places_duration, args.users
             )
+        if run_calendar:
+            say(f"calendar data: writing {args.activities:,} activities")
+            calendar["data"] = json.loads(
+                run_child(
+                    [sys.executable, "-m", "bench.calendar_data", "setup", str(args.activities)],
+                    env,
+                    "calendar data",
+                    900,
+                )
+            )
+            say(f"calendar data: {calendar['data']['written']:,} written")
+            phases += calendar_report.phases(Phase, calendar["data"], args.calendar_duration)
         # Query counts for every GET measured, except the naive map (it reads every pin).
         paths = list(
             dict.fromkeys(
@@ -843,6 +886,11 @@ def main(argv: list[str] | None = None) -> int:
         if run_places:
             one = next(server for server in servers if server.name.startswith("one:"))
             map_report.probe(one.port, places["viewports"])
+        if run_calendar:
+            one = next(server for server in servers if server.name.startswith("one:"))
+            calendar["feeds"] = calendar_report.probe(
+                one.port, calendar["data"], redis_url, one.process.pid
+            )
         pids = service_pids(database_url, redis_url)
         pids.update({f"web:{server.name}": server.process.pid for server in servers})
         connections = client_connections(database_url)
@@ -910,6 +958,8 @@ def main(argv: list[str] | None = None) -> int:
                     results[server_set].append(row)
                 elif phase.report.startswith("places_"):
                     places.setdefault(phase.report.removeprefix("places_"), []).append(row)
+                elif phase.report.startswith("calendar_"):
+                    calendar.setdefault(phase.report.removeprefix("calendar_"), []).append(row)
                 else:
                     consultations[phase.report].append(row)
             time.sleep(args.pause)
@@ -976,6 +1026,16 @@ def main(argv: list[str] | None = None) -> int:
                     300,
                 )
             )
+        if run_calendar:
+            say("calendar: timing the clash check and the load index")
+            calendar["timings"] = json.loads(
+                run_child(
+                    [sys.executable, "-m", "bench.calendar_report", "time"],
+                    env,
+                    "calendar timing",
+                    1800,
+                )
+            )
         if run_places:
             say("map: EXPLAIN ANALYZE of every viewport's SQL")
             places["explain"] = json.loads(
@@ -997,6 +1057,7 @@ def main(argv: list[str] | None = None) -> int:
     every += consultations["server_time"] + consultations["submit"]
     # Not the naive map's rows: its requests outlast their half-second windows.
     every += [row for key in ("hotspots", "load") for row in places.get(key, [])]
+    every += calendar.get("feed", [])
     if every:
         worst = max(every, key=lambda row: row["other_share"])
         mean_other = sum(row["other_share"] for row in every) / len(every)
@@ -1042,7 +1103,7 @@ def main(argv: list[str] | None = None) -> int:
         "steal_share_max": steal,
         "only": args.only,
     }
-    report = render(results, info, config, notes, consultations, places, live)
+    report = render(results, info, config, notes, consultations, places, live, calendar)
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report, encoding="utf-8")
@@ -1055,6 +1116,7 @@ def main(argv: list[str] | None = None) -> int:
                 "consultations": consultations,
                 "places": places,
                 "live": live,
+                "calendar": calendar,
                 "queries": queries,
                 "notes": notes,
             },
@@ -1078,6 +1140,7 @@ def main(argv: list[str] | None = None) -> int:
     missed += [f"  {what}" for what, ok in consultation_verdicts(consultations) if not ok]
     missed += [f"  {what}" for what, ok in map_report.verdicts(places) if not ok]
     missed += [f"  {what}" for what, ok in forum_live.verdicts(live) if not ok]
+    missed += [f"  {what}" for what, ok in calendar_report.verdicts(calendar) if not ok]
     if missed:
         banner = "!" * 78
         message = "\n".join([banner, "TARGET MISSED", *missed, banner])

@@ -3,9 +3,29 @@ activities that could clash, then :func:`engagement.calendar.logic.clashes` deci
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
+
+from django.db.models import Exists, OuterRef, QuerySet
+
 from engagement.calendar import logic
 from engagement.calendar.models import Activity
-from engagement.models import Area
+from engagement.models import Area, AskLevel
+
+_ASK_COLUMNS = (
+    "pk",
+    "title",
+    "ask_level",
+    "starts_at",
+    "ends_at",
+    "weekdays",
+    "opens",
+    "closes",
+    "repeat_until",
+)
+_DAY = timedelta(days=1)
+_MAX_IDS = 2000
 
 
 def wards_of() -> dict[int, frozenset[int]]:
@@ -31,6 +51,71 @@ def areas_sharing(
     return [area for area, theirs in covered.items() if theirs & wards]
 
 
+def _spans(row: tuple, start: datetime, end: datetime) -> tuple[logic.Span, ...]:
+    """An activity's occurrences with time in [start, end)."""
+    _pk, _title, _level, starts_at, ends_at, weekdays, opens, closes, repeat_until = row
+    if not weekdays:
+        return (logic.Span(starts_at, ends_at),)
+    opening = logic.WeeklyOpening(frozenset(int(day) for day in weekdays), opens, closes)
+    # Only the days that can hold an occurrence with time in [start, end), a day either side
+    # for the clocks: a weekly activity can run for months around a two-hour workshop.
+    first = max(starts_at, start - _DAY).astimezone(logic.LONDON).date()
+    last = min(repeat_until, (end + _DAY).astimezone(logic.LONDON).date())
+    found = logic.weekly_occurrences(opening, first, last) if first <= last else ()
+    return tuple(span for span in found if span.start < end and start < span.end)
+
+
+def areas_and_audiences(
+    activities: QuerySet, ids: list[int]
+) -> tuple[dict[int, frozenset[int]], dict[int, frozenset[int]]]:
+    """The areas and the audiences of ``ids``, the activities of ``activities``: two queries.
+    Past a few thousand, sending the ids costs more than narrowing the calendar again. Equal sets
+    are shared: tens of thousands of small sets kept alive otherwise keep the garbage collector
+    busy (a year's load table spent most of its time there)."""
+    wanted = ids if len(ids) <= _MAX_IDS else activities.values("pk")
+    found = []
+    for relation, column in (("areas", "area_id"), ("audiences", "audience_id")):
+        rows = (
+            getattr(Activity, relation)
+            .through.objects.filter(activity_id__in=wanted)
+            .order_by("activity_id")
+            .values_list("activity_id", column)
+        )
+        shared: dict[frozenset[int], frozenset[int]] = {}
+        linked = {}
+        for pk, group in groupby(rows, itemgetter(0)):
+            others = frozenset(map(itemgetter(1), group))
+            linked[pk] = shared.setdefault(others, others)
+        found.append(linked)
+    return found[0], found[1]
+
+
+def asks_of(activities: QuerySet, start: datetime, end: datetime) -> list[logic.Ask]:
+    """``activities`` (narrowed to time in [start, end)) as asks for the clash and load rules,
+    each with its occurrences in [start, end) only. Three queries, reading only the columns the
+    rules need, however many activities there are."""
+    rows = list(activities.order_by().values_list(*_ASK_COLUMNS))
+    if not rows:
+        return []
+    areas, audiences = areas_and_audiences(activities, [row[0] for row in rows])
+    asks = []
+    for row in rows:
+        spans = _spans(row, start, end)
+        if spans:
+            pk, title, ask_level = row[:3]
+            asks.append(
+                logic.Ask(
+                    key=pk,
+                    spans=spans,
+                    areas=areas.get(pk, frozenset()),
+                    audiences=audiences.get(pk, frozenset()),
+                    ask_level=ask_level,
+                    label=title,
+                )
+            )
+    return asks
+
+
 def find_clashes(
     activity: Activity,
     area_ids: frozenset[int],
@@ -38,28 +123,28 @@ def find_clashes(
     wards: dict[int, frozenset[int]] | None = None,
 ) -> list[logic.Clash]:
     """Published or pending activities that clash with ``activity`` (saved or not) if it had
-    these areas and audiences. A constant number of queries however big the calendar is."""
-    wards = wards if wards is not None else wards_of()
+    these areas and audiences; each clashing ask carries its occurrences in the time of
+    ``activity``. Four queries however big the calendar is: the wards, then the activities in
+    time and place, their areas and their audiences."""
     ask = activity.as_ask(area_ids, audience_ids)
+    if not ask.asks_something:  # an "inform" activity clashes with nothing
+        return []
+    wards = wards if wards is not None else wards_of()
     mine = logic.wards_touched(area_ids, wards)
     if not mine or not ask.spans:
         return []
-    related = areas_sharing(mine, wards)
     start = min(span.start for span in ask.spans)
     end = max(span.end for span in ask.spans)
+    # Audiences are left to the rules: filtering on them here turns the planner away from the
+    # time range, the selective part (docs/PERFORMANCE.md, "Shared calendar").
     candidates = (
-        Activity.objects.asking()
-        .overlapping(start, end)
-        .filter(areas__in=related)
-        .exclude(pk=activity.pk)
-        .distinct()
-        .prefetch_related("areas", "audiences")
+        Activity.objects.asking().overlapping(start, end).exclude(ask_level=AskLevel.INFORM)
     )
-    others = [
-        candidate.as_ask(
-            frozenset(a.pk for a in candidate.areas.all()),
-            frozenset(a.pk for a in candidate.audiences.all()),
+    if mine != frozenset().union(*wards.values()):  # for the whole place, every area concerns it
+        in_place = Activity.areas.through.objects.filter(
+            activity_id=OuterRef("pk"), area_id__in=areas_sharing(mine, wards)
         )
-        for candidate in candidates
-    ]
-    return logic.clashes(ask, others, wards)
+        candidates = candidates.filter(Exists(in_place))
+    if activity.pk is not None:
+        candidates = candidates.exclude(pk=activity.pk)
+    return logic.clashes(ask, asks_of(candidates, start, end), wards)

@@ -12,26 +12,12 @@ from django.db import IntegrityError, transaction
 from engagement.calendar.clash import find_clashes, wards_of
 from engagement.calendar.logic import LONDON
 from engagement.calendar.models import Activity
+from tests.calendar.factories import make_activity as activity
 from tests.factories import AudienceFactory
 
 pytestmark = pytest.mark.django_db
 
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=LONDON)
-
-
-def activity(council, areas, *, audiences=(), status="published", start=MONDAY, hours=2, **extra):
-    made = Activity.objects.create(
-        title=extra.pop("title", "An activity"),
-        kind=extra.pop("kind", Activity.Kind.WORKSHOP),
-        starts_at=start,
-        ends_at=start + timedelta(hours=hours),
-        status=status,
-        **extra,
-    )
-    made.organisations.add(council)
-    made.areas.set(areas)
-    made.audiences.set(audiences)
-    return made
 
 
 def ids(objects) -> frozenset[int]:
