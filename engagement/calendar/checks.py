@@ -1,6 +1,6 @@
 """What the activity form tells an author before it is saved: the activities it clashes with, the
 wards and weeks it would push over the engagement-load threshold, and the nearest window, by whole
-weeks, with neither. One pass over the asks near it in time and place: six queries however big the
+weeks, with neither. One pass over the asks near it in time and place: four queries however big the
 calendar is."""
 
 from __future__ import annotations

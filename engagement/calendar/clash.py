@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from engagement.calendar import logic
 from engagement.calendar.models import Activity
-from engagement.models import Area, AskLevel
+from engagement.models import Area
 
 _ASK_COLUMNS = (
     "pk",
@@ -53,7 +53,7 @@ def areas_sharing(
 
 def _spans(row: tuple, start: datetime, end: datetime) -> tuple[logic.Span, ...]:
     """An activity's occurrences with time in [start, end)."""
-    _pk, _title, _level, starts_at, ends_at, weekdays, opens, closes, repeat_until = row
+    starts_at, ends_at, weekdays, opens, closes, repeat_until = row[3:9]
     if not weekdays:
         return (logic.Span(starts_at, ends_at),)
     opening = logic.WeeklyOpening(frozenset(int(day) for day in weekdays), opens, closes)
@@ -92,25 +92,26 @@ def areas_and_audiences(
 
 def asks_of(activities: QuerySet, start: datetime, end: datetime) -> list[logic.Ask]:
     """``activities`` (narrowed to time in [start, end)) as asks for the clash and load rules,
-    each with its occurrences in [start, end) only. Three queries, reading only the columns the
-    rules need, however many activities there are."""
-    rows = list(activities.order_by().values_list(*_ASK_COLUMNS))
-    if not rows:
-        return []
-    areas, audiences = areas_and_audiences(activities, [row[0] for row in rows])
+    each with its occurrences in [start, end) only. One query, reading only the columns the rules
+    need with a row for each of an activity's areas and audiences (most have one or two of each),
+    however many activities there are."""
+    rows = activities.order_by("pk").values_list(*_ASK_COLUMNS, "areas", "audiences")
+    shared: dict[frozenset[int], frozenset[int]] = {}  # see areas_and_audiences
     asks = []
-    for row in rows:
-        spans = _spans(row, start, end)
+    for pk, group in groupby(rows, itemgetter(0)):
+        group = list(group)
+        spans = _spans(group[0], start, end)
         if spans:
-            pk, title, ask_level = row[:3]
+            areas = frozenset(row[-2] for row in group if row[-2] is not None)
+            audiences = frozenset(row[-1] for row in group if row[-1] is not None)
             asks.append(
                 logic.Ask(
                     key=pk,
                     spans=spans,
-                    areas=areas.get(pk, frozenset()),
-                    audiences=audiences.get(pk, frozenset()),
-                    ask_level=ask_level,
-                    label=title,
+                    areas=shared.setdefault(areas, areas),
+                    audiences=shared.setdefault(audiences, audiences),
+                    ask_level=group[0][2],
+                    label=group[0][1],
                 )
             )
     return asks
@@ -124,8 +125,8 @@ def find_clashes(
 ) -> list[logic.Clash]:
     """Published or pending activities that clash with ``activity`` (saved or not) if it had
     these areas and audiences; each clashing ask carries its occurrences in the time of
-    ``activity``. Four queries however big the calendar is: the wards, then the activities in
-    time and place, their areas and their audiences."""
+    ``activity``. Two queries however big the calendar is: the wards, then the activities in
+    time and place with their areas and audiences."""
     ask = activity.as_ask(area_ids, audience_ids)
     if not ask.asks_something:  # an "inform" activity clashes with nothing
         return []
@@ -137,9 +138,7 @@ def find_clashes(
     end = max(span.end for span in ask.spans)
     # Audiences are left to the rules: filtering on them here turns the planner away from the
     # time range, the selective part (docs/PERFORMANCE.md, "Shared calendar").
-    candidates = (
-        Activity.objects.asking().overlapping(start, end).exclude(ask_level=AskLevel.INFORM)
-    )
+    candidates = Activity.objects.asks_overlapping(start, end)
     if mine != frozenset().union(*wards.values()):  # for the whole place, every area concerns it
         in_place = Activity.areas.through.objects.filter(
             activity_id=OuterRef("pk"), area_id__in=areas_sharing(mine, wards)

@@ -42,7 +42,7 @@ def asks_between(
     areas: list[int] | None = None,
 ) -> list[logic.Ask]:
     """The asks (published or pending activities) with time in [start, end), optionally only
-    those for one of ``areas``, each with its occurrences in [start, end): three queries."""
+    those for one of ``areas``, each with its occurrences in [start, end): one query."""
     activities = Activity.objects.asking().overlapping(start, end)
     if exclude is not None:
         activities = activities.exclude(pk=exclude)
