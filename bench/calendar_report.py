@@ -36,6 +36,7 @@ import json
 import math
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -462,44 +463,80 @@ def phases(phase_class, data: dict, duration: float) -> list:
     ]
 
 
-def _forget_feeds(redis_url: str) -> int:
+def _forget_feeds(redis_url: str, events: bool = False) -> int:
     """Delete every built feed from the cache (``engagement/calendar/feeds.py`` keeps each
-    version under ``calendar-feed:<etag>``), so the next request builds it."""
+    version under ``calendar-feed:<etag>``), so the next request builds it; with ``events``, the
+    events' texts too (``calendar-events:...``), so that it builds it from nothing."""
     import redis
 
     client = redis.Redis.from_url(redis_url, socket_timeout=5)
+    patterns = ["*calendar-feed:*", *(["*calendar-events:*"] if events else [])]
     try:
-        keys = list(client.scan_iter(match="*calendar-feed:*", count=1000))
+        keys = [key for pattern in patterns for key in client.scan_iter(match=pattern, count=1000)]
         return client.delete(*keys) if keys else 0
     finally:
         client.close()
 
 
-def probe(port: int, data: dict, redis_url: str, server_pid: int) -> list[dict[str, Any]]:
-    """For each feed: build it COLD_REPEAT times from scratch (the cache of built feeds emptied
-    before each request; wall time and the server process's CPU), keep the last body to count
-    its events with the ``icalendar`` parser, then time a calendar app's conditional GET. The
-    load phase afterwards measures the feed as subscribers mostly get it: built once, from the
-    cache."""
-    import icalendar
+def _change(database_url: str, uid: str) -> None:
+    """Change one activity as an edit does (SEQUENCE and last change), so every feed it is in
+    has a new version."""
+    import psycopg
 
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute(
+            "UPDATE calendar_activity SET sequence = sequence + 1, updated_at = now() "
+            "WHERE uid = %s",
+            [uid],
+        )
+
+
+def _get(url: str, server_pid: int) -> tuple[float, float | None, bytes, str | None, str | None]:
+    """GET ``url``: wall ms, the server process's CPU ms, body, ETag and Content-Type."""
     from bench.loadgen import cpu_seconds
 
+    cpu, began = cpu_seconds(server_pid), time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as response:
+        body = response.read()
+        etag = response.headers.get("ETag")
+        content_type = response.headers.get("Content-Type")
+    wall = (time.perf_counter() - began) * 1000
+    after = cpu_seconds(server_pid)
+    used = (after - cpu) * 1000 if cpu is not None and after is not None else None
+    return wall, used, body, etag, content_type
+
+
+def probe(
+    port: int, data: dict, redis_url: str, server_pid: int, database_url: str
+) -> list[dict[str, Any]]:
+    """For each feed: build it COLD_REPEAT times from nothing (every built feed and every
+    event's text emptied from the cache first), then COLD_REPEAT times after one of its
+    activities changed (a random one each time, as an edit changes it): what the first
+    subscriber after a change waits for. Wall time and the server process's CPU. The last body is
+    parsed with ``icalendar`` to count its events, then a calendar app's conditional GET is
+    timed. The load phase afterwards measures the feed as subscribers mostly get it: built once,
+    from the cache."""
+    import icalendar
+
+    rng = random.Random(SEED)  # noqa: S311 - benchmark data
     found = []
     for feed in feeds(data):
         url = f"http://127.0.0.1:{port}{feed['path']}"
         cold, cold_cpu, forgotten = [], [], 0
         for _ in range(COLD_REPEAT):
-            forgotten += _forget_feeds(redis_url)
-            cpu, began = cpu_seconds(server_pid), time.perf_counter()
-            with urllib.request.urlopen(url, timeout=120) as response:
-                body = response.read()
-                etag = response.headers.get("ETag")
-                content_type = response.headers.get("Content-Type")
-            cold.append((time.perf_counter() - began) * 1000)
-            after = cpu_seconds(server_pid)
-            if cpu is not None and after is not None:
-                cold_cpu.append((after - cpu) * 1000)
+            forgotten += _forget_feeds(redis_url, events=True)
+            wall, cpu, body, etag, content_type = _get(url, server_pid)
+            cold.append(wall)
+            if cpu is not None:
+                cold_cpu.append(cpu)
+        uids = re.findall(rb"^UID:([0-9a-f-]{36})@", body, re.MULTILINE)
+        changed, changed_cpu = [], []
+        for _ in range(COLD_REPEAT):
+            _change(database_url, rng.choice(uids).decode())
+            wall, cpu, body, etag, content_type = _get(url, server_pid)
+            changed.append(wall)
+            if cpu is not None:
+                changed_cpu.append(cpu)
         calendar = icalendar.Calendar.from_ical(body)
         events = calendar.walk("VEVENT")
         conditional = []
@@ -522,6 +559,9 @@ def probe(port: int, data: dict, redis_url: str, server_pid: int) -> list[dict[s
                 "cold_ms": _percentiles(cold),
                 "cold_min_ms": min(cold),
                 "cold_app_cpu_ms": statistics.median(cold_cpu) if cold_cpu else None,
+                "changed_ms": _percentiles(changed),
+                "changed_min_ms": min(changed),
+                "changed_app_cpu_ms": statistics.median(changed_cpu) if changed_cpu else None,
                 "cold_builds": len(cold),
                 "cache_entries_removed": forgotten,
                 "events": len(events),
@@ -553,10 +593,11 @@ def _feed_row(calendar: dict, kind: str) -> tuple[dict | None, dict | None]:
 
 
 def feed_ok(probed: dict, row: dict | None) -> bool:
-    """The target is judged on building the feed (the cache of built feeds emptied first): what
-    the first subscriber after every change waits for."""
+    """The target is judged on building the feed after one of its activities changed: what the
+    first subscriber after every change waits for. Building it from nothing (an emptied cache,
+    once after Redis restarts or the feed's format changes) is reported beside it."""
     return (
-        probed["cold_ms"]["p50"] <= TARGET_FEED_MS
+        probed["changed_ms"]["p50"] <= TARGET_FEED_MS
         and probed["events"] >= TARGET_FEED_EVENTS
         and (row is None or row["errors"] == 0)
     )
@@ -586,9 +627,11 @@ def verdicts(calendar: dict) -> list[tuple[str, bool]]:
         cached = f", {_number(row['p50_ms'])} ms from the cache" if row else ""
         out.append(
             (
-                f"iCalendar feed of {probed['events']:,} events: built in p50 "
-                f"{_number(probed['cold_ms']['p50'])} ms (min {_number(probed['cold_min_ms'])})"
-                f"{cached} (target {TARGET_FEED_EVENTS:,} events <= {TARGET_FEED_MS:.0f} ms)",
+                f"iCalendar feed of {probed['events']:,} events: built after a change in p50 "
+                f"{_number(probed['changed_ms']['p50'])} ms (min "
+                f"{_number(probed['changed_min_ms'])}; from nothing "
+                f"{_number(probed['cold_ms']['p50'])} ms){cached} (target "
+                f"{TARGET_FEED_EVENTS:,} events <= {TARGET_FEED_MS:.0f} ms)",
                 feed_ok(probed, row),
             )
         )
@@ -684,18 +727,21 @@ def render(calendar: dict) -> list[str]:
         lines += [
             "### iCalendar feed",
             "",
-            f"**Built**: each feed requested {probed_feeds[0]['cold_builds']} times, one at a "
-            "time, with the cache of built feeds emptied before each request (what the first "
-            "subscriber after any change waits for); app CPU is the server process's. "
-            "**Cached**: then one user on one process, closed loop, for the load window: after "
-            "the first request the feed comes from the cache, as most subscribers get it. "
-            "Events counted by parsing the response with `icalendar`. 304: the median of a "
-            "calendar app's `If-None-Match` GET of an unchanged feed.",
+            f"**After a change**: each feed requested {probed_feeds[0]['cold_builds']} times, "
+            "one at a time, each after a random one of its activities changed (SEQUENCE and last "
+            "change, as an edit does): what the first subscriber after a change waits for. "
+            f"**From nothing**: {probed_feeds[0]['cold_builds']} times with every built feed and "
+            "every event's text emptied from the cache first (after Redis restarts, or the "
+            "feed's format changes). App CPU is the server process's. **Cached**: then one user "
+            "on one process, closed loop, for the load window: after the first request the feed "
+            "comes from the cache, as most subscribers get it. Events counted by parsing the "
+            "response with `icalendar`. 304: the median of a calendar app's `If-None-Match` GET "
+            "of an unchanged feed.",
             "",
-            "| Feed | Events (cancelled, weekly) | KB (gzip) | SQL | Built: p50 ms | min ms "
-            "| app CPU ms | Cached: requests | p50 ms | p95 ms | CPU ms/req app + db "
-            "| Other load | 304 ms | Target |",
-            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+            "| Feed | Events (cancelled, weekly) | KB (gzip) | SQL | After a change: p50 ms "
+            "| min ms | app CPU ms | From nothing: p50 ms | app CPU ms | Cached: requests "
+            "| p50 ms | p95 ms | CPU ms/req app + db | Other load | 304 ms | Target |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
         ]
         for probed in probed_feeds:
             row = rows.get(probed["path"])
@@ -714,7 +760,10 @@ def render(calendar: dict) -> list[str]:
                 f"({probed['cancelled']:,}, {probed['weekly']:,}) "
                 f"| {probed['bytes'] / 1024:,.0f} ({probed['gzip_bytes'] / 1024:,.0f}) "
                 f"| {row.get('queries', '–') if row else '–'} "
-                f"| {_number(probed['cold_ms']['p50'])} | {_number(probed['cold_min_ms'])} "
+                f"| {_number(probed['changed_ms']['p50'])} "
+                f"| {_number(probed['changed_min_ms'])} "
+                f"| {_number(probed['changed_app_cpu_ms'], 0)} "
+                f"| {_number(probed['cold_ms']['p50'])} "
                 f"| {_number(probed['cold_app_cpu_ms'], 0)} | {cached} "
                 f"| {_number(probed['conditional_ms'])} "
                 f"({'/'.join(map(str, probed['conditional_status']))}) | {mark} |"

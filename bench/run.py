@@ -889,7 +889,7 @@ def main(argv: list[str] | None = None) -> int:
         if run_calendar:
             one = next(server for server in servers if server.name.startswith("one:"))
             calendar["feeds"] = calendar_report.probe(
-                one.port, calendar["data"], redis_url, one.process.pid
+                one.port, calendar["data"], redis_url, one.process.pid, database_url
             )
         pids = service_pids(database_url, redis_url)
         pids.update({f"web:{server.name}": server.process.pid for server in servers})

@@ -57,7 +57,9 @@ def assess(
     )
     populations = load.ward_populations()
     clashes = logic.clashes(ask, nearby, covered)
-    overloads = logic.overloaded(ask, nearby, populations, covered, threshold)
+    # The others' load in this activity's wards, worked out once for both checks.
+    base = logic.load_in(mine, nearby, populations, covered, None)
+    overloads = logic.overloaded(ask, nearby, populations, covered, threshold, base=base)
     suggestion = None
     if clashes or overloads:
         suggestion = logic.suggest_window(
@@ -69,5 +71,6 @@ def assess(
             earliest=earliest,
             search_weeks=SEARCH_WEEKS,
             avoid_clashes=True,
+            base=base,
         )
     return Assessment(clashes, overloads, suggestion, threshold, ask.spans[0].start)

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from engagement.calendar import logic
-from engagement.calendar.models import Activity
+from engagement.calendar.models import Activity, linked
 from engagement.models import Area
 
 _ASK_COLUMNS = (
@@ -140,10 +140,7 @@ def find_clashes(
     # time range, the selective part (docs/PERFORMANCE.md, "Shared calendar").
     candidates = Activity.objects.asks_overlapping(start, end)
     if mine != frozenset().union(*wards.values()):  # for the whole place, every area concerns it
-        in_place = Activity.areas.through.objects.filter(
-            activity_id=OuterRef("pk"), area_id__in=areas_sharing(mine, wards)
-        )
-        candidates = candidates.filter(Exists(in_place))
+        candidates = candidates.filter(linked("areas", areas_sharing(mine, wards)))
     if activity.pk is not None:
         candidates = candidates.exclude(pk=activity.pk)
     return logic.clashes(ask, asks_of(candidates, start, end), wards)

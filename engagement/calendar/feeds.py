@@ -37,7 +37,7 @@ from django.views.decorators.http import require_safe
 
 from engagement.calendar import ical
 from engagement.calendar.forms import CalendarFilterForm
-from engagement.calendar.models import Activity
+from engagement.calendar.models import Activity, among
 from engagement.calendar.views import apply_filters, may_see
 from engagement.models import Area, Organisation, ServiceCategory
 
@@ -46,6 +46,10 @@ FEED_HISTORY = timedelta(days=30)
 MAX_AGE = 300
 # How long a built feed is kept in the cache (it is keyed by its ETag, so a change is never stale).
 FEED_CACHE_SECONDS = 600
+# How long events' texts are kept for building feeds (keyed by their SEQUENCE and last change,
+# so a change is never stale), in blocks of this many activity ids.
+EVENT_CACHE_SECONDS = 24 * 60 * 60
+EVENT_BLOCK = 1024
 # Part of every ETag: change it when the feed's format changes so that clients fetch it again.
 FORMAT_VERSION = "1"
 _PLACEHOLDER_PK = 2_147_483_647
@@ -67,13 +71,15 @@ def feed_activities(filters: dict | None = None):
 
 def _names_by_activity(relation: str, activity_ids, ordering: tuple[str, ...]) -> dict:
     """Activity pk -> names of its organisations/audiences/topics, from the through table in one
-    query (a subquery, not a list of ids, so it stays one query however long the feed)."""
+    query: ``activity_ids`` is a list of ids (sent as one array on PostgreSQL) or a subquery."""
     through = getattr(Activity, relation).through
     target = Activity._meta.get_field(relation).m2m_reverse_field_name()
-    rows = (
-        through.objects.filter(activity_id__in=activity_ids)
-        .order_by(*(f"{target}__{field}" for field in ordering))
-        .values_list("activity_id", f"{target}__name")
+    if isinstance(activity_ids, list):
+        links = through.objects.filter(among("activity_id", activity_ids))
+    else:
+        links = through.objects.filter(activity_id__in=activity_ids)
+    rows = links.order_by(*(f"{target}__{field}" for field in ordering)).values_list(
+        "activity_id", f"{target}__name"
     )
     names = defaultdict(list)
     for activity_id, name in rows:
@@ -103,22 +109,37 @@ _COLUMNS = (
 )
 
 
+_SEQUENCE, _UPDATED = _COLUMNS.index("sequence"), _COLUMNS.index("updated_at_text")
+
+
 def _utc(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _rows(activities) -> list[tuple]:
+    """The columns of ``_COLUMNS`` for each of ``activities``, soonest first: one query."""
+    as_text = {f"{name}_text": Cast(name, CharField()) for name in _TIMES}
+    return list(activities.order_by("starts_at", "pk").annotate(**as_text).values_list(*_COLUMNS))
+
+
 def build_events(activities) -> list[ical.Event]:
     """One :class:`ical.Event` per activity, soonest first: one query for the activities and one
     each for their organisations, audiences and topics."""
-    as_text = {f"{name}_text": Cast(name, CharField()) for name in _TIMES}
-    rows = list(activities.order_by("starts_at", "pk").annotate(**as_text).values_list(*_COLUMNS))
+    return [event for _pk, event in _events(_rows(activities), activities)]
+
+
+def _events(rows: list[tuple], activities) -> list[tuple[int, ical.Event]]:
+    """The pk and :class:`ical.Event` of each of ``rows`` (some of :func:`_rows` of
+    ``activities``): one query each for their organisations, audiences and topics."""
     if not rows:
         return []
-    # The ids as a list on PostgreSQL (no parameter limit): a subquery would run the feed's whole
-    # filter again for each of the three link tables (80-120 ms each at 50,000 activities).
+    # The ids as a list (one array on PostgreSQL, however many); past SQLite's limit of
+    # parameters, the feed's own filter as a subquery.
+    ids = [row[0] for row in rows]
     limit = connection.features.max_query_params
-    ids = [row[0] for row in rows] if limit is None else activities.values("pk")
+    if limit is not None and len(ids) > limit:
+        ids = activities.values("pk")
     organisations = _names_by_activity("organisations", ids, ("name",))
     audiences = _names_by_activity("audiences", ids, ("sort_order", "name"))
     topics = _names_by_activity("topics", ids, ("sort_order", "name"))
@@ -165,23 +186,55 @@ def build_events(activities) -> list[ical.Event]:
         described.append(more % {"link": url})
         cancelled = status == Activity.Status.CANCELLED
         events.append(
-            ical.Event(
-                uid=f"{uid}@{host}",
-                sequence=sequence,
-                summary=cancelled_title % {"title": title} if cancelled else title,
-                description="\n".join(described),
-                url=url,
-                location=venue or online_url,
-                categories=(kinds.get(kind, kind), *topics.get(pk, ())),
-                starts_at=_utc(starts_at),
-                ends_at=_utc(ends_at),
-                created=_utc(created_at),
-                last_modified=_utc(updated_at),
-                cancelled=cancelled,
-                weekly=ical.Weekly(weekdays, opens, closes, repeat_until) if weekdays else None,
+            (
+                pk,
+                ical.Event(
+                    uid=f"{uid}@{host}",
+                    sequence=sequence,
+                    summary=cancelled_title % {"title": title} if cancelled else title,
+                    description="\n".join(described),
+                    url=url,
+                    location=venue or online_url,
+                    categories=(kinds.get(kind, kind), *topics.get(pk, ())),
+                    starts_at=_utc(starts_at),
+                    ends_at=_utc(ends_at),
+                    created=_utc(created_at),
+                    last_modified=_utc(updated_at),
+                    cancelled=cancelled,
+                    weekly=ical.Weekly(weekdays, opens, closes, repeat_until) if weekdays else None,
+                ),
             )
         )
     return events
+
+
+def feed_text(name: str, activities) -> str:
+    """The feed of ``activities``. Events' texts are kept in the cache in blocks of
+    ``EVENT_BLOCK`` activity ids, each under the SEQUENCE and last change of the feed's events in
+    it, so a feed rebuilt after a change renders only the blocks that changed. The rest is the
+    activities' query and one read of the cache: a hundred entries or so, where one entry per
+    event took longer to read and write than rendering them (docs/PERFORMANCE.md)."""
+    rows = _rows(activities)
+    versions = defaultdict(list)
+    for row in rows:
+        versions[row[0] // EVENT_BLOCK].append(f"{row[0]}.{row[_SEQUENCE]}.{row[_UPDATED]}")
+    prefix = f"calendar-events:{FORMAT_VERSION}:{get_language()}"
+    keys = {
+        block: f"{prefix}:{block}:{hashlib.sha256('|'.join(each).encode()).hexdigest()[:32]}"
+        for block, each in versions.items()
+    }
+    blocks = cache.get_many(list(keys.values())) if keys else {}
+    missing = {block for block, key in keys.items() if key not in blocks}
+    if missing:
+        built = {block: {} for block in missing}
+        wanted = [row for row in rows if row[0] // EVENT_BLOCK in missing]
+        for pk, event in _events(wanted, activities):
+            built[pk // EVENT_BLOCK][pk] = ical.event_text(event)
+        built = {keys[block]: texts for block, texts in built.items()}
+        cache.set_many(built, EVENT_CACHE_SECONDS)
+        blocks.update(built)
+    texts = {pk: text for block in blocks.values() for pk, text in block.items()}
+    return ical.calendar_text(name, (texts.get(row[0], "") for row in rows))
 
 
 def _area_label(area: Area) -> str:
@@ -206,7 +259,7 @@ def _calendar_response(request: HttpRequest, activities, name: str, filename: st
         key = f"calendar-feed:{etag}"
         body = cache.get(key)
         if body is None:
-            body = ical.calendar(name, build_events(activities))
+            body = feed_text(name, activities)
             cache.set(key, body, FEED_CACHE_SECONDS)
         response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = f'inline; filename="{filename}"'

@@ -191,13 +191,23 @@ def event_lines(event: Event, stamp: str, busy: bool = False) -> list[str]:
     return lines
 
 
-def calendar(
-    name: str, events: Iterable[Event], now: datetime | None = None, busy: bool = False
-) -> str:
-    """A whole VCALENDAR: the feed's header, the London time zone, then one VEVENT per event
-    (``busy``: the events block the time, as for one somebody adds to their own calendar)."""
-    stamp = _stamp(now or datetime.now(UTC))
-    lines = [
+# DTSTAMP is when the feed was built, but an event's text is kept and shared between builds (see
+# engagement.calendar.feeds): it holds this instead, filled in once per feed. TEXT values cannot
+# contain it (escape_text drops control characters), and nothing else is free text.
+_STAMP = "\x00DTSTAMP\x00"
+
+
+def event_text(event: Event, busy: bool = False) -> str:
+    """One VEVENT as text with its line ends, for :func:`calendar_text`; empty if a weekly event
+    never opens. The same text serves every build of every feed the event is in."""
+    lines = event_lines(event, _STAMP, busy)
+    return CRLF.join(lines) + CRLF if lines else ""
+
+
+def calendar_text(name: str, event_texts: Iterable[str], now: datetime | None = None) -> str:
+    """A whole VCALENDAR: the feed's header, the London time zone, then the events' texts (from
+    :func:`event_text`), all stamped ``now``."""
+    header = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:{PRODID}",
@@ -209,7 +219,13 @@ def calendar(
         "X-PUBLISHED-TTL:PT1H",
         *VTIMEZONE,
     ]
-    for event in events:
-        lines += event_lines(event, stamp, busy)
-    lines.append("END:VCALENDAR")
-    return CRLF.join(lines) + CRLF
+    body = CRLF.join(header) + CRLF + "".join(event_texts) + "END:VCALENDAR" + CRLF
+    return body.replace(_STAMP, _stamp(now or datetime.now(UTC)))
+
+
+def calendar(
+    name: str, events: Iterable[Event], now: datetime | None = None, busy: bool = False
+) -> str:
+    """A whole VCALENDAR of ``events`` (``busy``: they block the time, as for one somebody adds
+    to their own calendar)."""
+    return calendar_text(name, (event_text(event, busy) for event in events), now)

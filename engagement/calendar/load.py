@@ -14,7 +14,7 @@ from django.db.models.functions import TruncDate
 
 from engagement.calendar import logic
 from engagement.calendar.clash import areas_and_audiences, areas_sharing, asks_of, wards_of
-from engagement.calendar.models import Activity
+from engagement.calendar.models import Activity, linked
 from engagement.models import Area
 
 # Weighted asks per 1,000 residents in one week above which a ward is overloaded. About three
@@ -47,9 +47,7 @@ def asks_between(
     if exclude is not None:
         activities = activities.exclude(pk=exclude)
     if areas is not None:
-        activities = activities.filter(
-            pk__in=Activity.areas.through.objects.filter(area_id__in=areas).values("activity_id")
-        )
+        activities = activities.filter(linked("areas", areas))
     return asks_of(activities, start, end)
 
 

@@ -231,6 +231,21 @@ class Overload:
     load: float
 
 
+def load_in(
+    wards: frozenset[int],
+    asks: Iterable[Ask],
+    populations: Mapping[int, int],
+    wards_of: Mapping[int, frozenset[int]],
+    audience_share: Mapping[int, float] | None,
+) -> dict[tuple[int, date], float]:
+    """:func:`load_index` for ``wards`` only: an ask for the whole place touches every ward, and
+    working out the others' load costs ten times as much for a ward's activity. What
+    :func:`overloaded` and :func:`suggest_window` compare ``new`` with (pass it to both as
+    ``base`` to work it out once)."""
+    narrowed = {area: covered & wards for area, covered in wards_of.items()}
+    return load_index(asks, populations, narrowed, audience_share)
+
+
 def overloaded(
     new: Ask,
     existing: Iterable[Ask],
@@ -238,12 +253,15 @@ def overloaded(
     wards_of: Mapping[int, frozenset[int]],
     threshold: float,
     audience_share: Mapping[int, float] | None = None,
+    base: Mapping[tuple[int, date], float] | None = None,
 ) -> list[Overload]:
     """The (ward, week)s where ``new`` on top of ``existing`` is over ``threshold``, in week then
     ward order. Only the wards and weeks ``new`` itself adds to: a ward already overloaded in a
     week this ask does not touch is not this author's doing."""
     others = [ask for ask in existing if ask.key != new.key]
-    base = load_index(others, populations, wards_of, audience_share)
+    if base is None:
+        mine = wards_touched(new.areas, wards_of)
+        base = load_in(mine, others, populations, wards_of, audience_share)
     added = load_index([new], populations, wards_of, audience_share)
     found = [
         Overload(ward, week, base.get((ward, week), 0.0) + value)
@@ -263,14 +281,16 @@ def suggest_window(
     earliest: datetime | None = None,
     search_weeks: int = 12,
     avoid_clashes: bool = False,
+    base: Mapping[tuple[int, date], float] | None = None,
 ) -> Ask | None:
     """If ``new`` pushes a ward it touches over ``threshold`` in some week (or, with
     ``avoid_clashes``, clashes with an existing ask), the nearest version of it moved by whole weeks
     (later first, then earlier, never before ``earliest``) that does neither; None if it is fine
     where it is or nothing within ``search_weeks`` is."""
     others = [ask for ask in existing if ask.key != new.key]
-    base = load_index(others, populations, wards_of, audience_share)
     mine = wards_touched(new.areas, wards_of)
+    if base is None:
+        base = load_in(mine, others, populations, wards_of, audience_share)
 
     def over(candidate: Ask) -> bool:
         added = load_index([candidate], populations, wards_of, audience_share)

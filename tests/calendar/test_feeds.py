@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import icalendar
 import pytest
 from dateutil.rrule import rrulestr
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,7 +19,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engagement.calendar import ical
+from engagement.calendar import feeds, ical
 from engagement.calendar.logic import LONDON
 from engagement.calendar.models import Activity
 from tests.calendar.factories import make_activity
@@ -628,3 +629,44 @@ def test_a_built_feed_is_shared_until_it_changes(client, council, place, django_
     activity.save()
     third = client.get(FEED)
     assert b"Drop-in (moved)" in third.content
+
+
+def _without_stamps(body: bytes) -> bytes:
+    return re.sub(rb"DTSTAMP:\d{8}T\d{6}Z", b"DTSTAMP:-", body)
+
+
+def test_a_feed_rebuilt_after_a_change_renders_only_the_changed_block(
+    client, council, place, monkeypatch
+):
+    """Events' texts are kept in blocks of activity ids: after one activity changes, building
+    the feed again renders that activity's block only, and says exactly what a feed built from
+    nothing says."""
+    monkeypatch.setattr(feeds, "EVENT_BLOCK", 2)
+    made = [
+        make_activity(council, [place["abbey"]], title=f"Session {n}", start=WINTER + timedelta(n))
+        for n in range(6)
+    ]
+    rendered = []
+    event_text = ical.event_text
+    monkeypatch.setattr(
+        ical, "event_text", lambda event: rendered.append(event) or event_text(event)
+    )
+
+    client.get(FEED)
+    assert len(rendered) == 6
+    changed = made[3]
+    changed.title = "Session 3, now at the library"
+    changed.save()
+    rendered.clear()
+    rebuilt = client.get(FEED)
+    partner = next(activity for activity in made if activity.pk == changed.pk ^ 1)
+    assert {event.summary for event in rendered} == {changed.title, partner.title}
+
+    cache.clear()
+    from_nothing = client.get(FEED)
+    assert _without_stamps(rebuilt.content) == _without_stamps(from_nothing.content)
+    events = parse(rebuilt).walk("VEVENT")
+    assert [str(event["SUMMARY"]) for event in events][3] == "Session 3, now at the library"
+    # Every event is stamped with the time this feed was built, not when its text was cached.
+    assert len({event["DTSTAMP"].to_ical() for event in events}) == 1
+    assert b"\x00" not in rebuilt.content
