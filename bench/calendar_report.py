@@ -224,7 +224,7 @@ def _explain(candidate: dict, rounds: int = 3) -> dict[str, Any]:
     with CaptureQueriesContext(connection) as captured:
         find_clashes(candidate["activity"], candidate["areas"], candidate["audiences"])
     queries = [query["sql"] for query in captured.captured_queries]
-    sql = next(query for query in queries if 'FROM "calendar_activity" WHERE' in query)
+    sql = next(query for query in queries if 'FROM "calendar_activity"' in query)
     times, plan = [], ""
     for _ in range(rounds):
         with connection.cursor() as cursor:
