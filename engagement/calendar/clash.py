@@ -10,15 +10,15 @@ from operator import itemgetter
 from django.db.models import QuerySet
 
 from engagement.calendar import logic
-from engagement.calendar.models import Activity, linked
+from engagement.calendar.models import Activity, as_text, linked, parse_utc
 from engagement.models import Area
 
 _ASK_COLUMNS = (
     "pk",
     "title",
     "ask_level",
-    "starts_at",
-    "ends_at",
+    "starts_text",
+    "ends_text",
     "weekdays",
     "opens",
     "closes",
@@ -53,7 +53,8 @@ def areas_sharing(
 
 def _spans(row: tuple, start: datetime, end: datetime) -> tuple[logic.Span, ...]:
     """An activity's occurrences with time in [start, end)."""
-    starts_at, ends_at, weekdays, opens, closes, repeat_until = row[3:9]
+    starts_at, ends_at = parse_utc(row[3]), parse_utc(row[4])
+    weekdays, opens, closes, repeat_until = row[5:9]
     if not weekdays:
         return (logic.Span(starts_at, ends_at),)
     opening = logic.WeeklyOpening(frozenset(int(day) for day in weekdays), opens, closes)
@@ -95,7 +96,11 @@ def asks_of(activities: QuerySet, start: datetime, end: datetime) -> list[logic.
     each with its occurrences in [start, end) only. One query, reading only the columns the rules
     need with a row for each of an activity's areas and audiences (most have one or two of each),
     however many activities there are."""
-    rows = activities.order_by("pk").values_list(*_ASK_COLUMNS, "areas", "audiences")
+    rows = (
+        activities.order_by("pk")
+        .annotate(starts_text=as_text("starts_at"), ends_text=as_text("ends_at"))
+        .values_list(*_ASK_COLUMNS, "areas", "audiences")
+    )
     shared: dict[frozenset[int], frozenset[int]] = {}  # see areas_and_audiences
     asks = []
     for pk, group in groupby(rows, itemgetter(0)):

@@ -10,13 +10,14 @@ first day to ``repeat_until``); either way ``starts_at``/``ends_at`` hold its wh
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
 from django.db.models import Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,20 @@ from engagement.models import (
     Organisation,
     ServiceCategory,
 )
+
+
+def as_text(column: str) -> Cast:
+    """A timestamp column read as ISO 8601 text, for :func:`parse_utc`: what PostgreSQL and SQLite
+    both write when asked for text, in UTC as Django sets up the connection. The drivers' own
+    conversion, through Django's time zone adapters, costs about 5 µs a value, and feeds and the
+    clash check read thousands (0.2 s of a 10,000-event feed)."""
+    return Cast(column, models.CharField())
+
+
+def parse_utc(text: str) -> datetime:
+    """A timestamp read with :func:`as_text`, as an aware datetime in UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class _AnyOf(models.Lookup):
