@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.contrib.postgres.fields import DateTimeRangeField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models
@@ -47,9 +48,9 @@ def parse_utc(text: str) -> datetime:
 
 
 class _AnyOf(models.Lookup):
-    """``column = ANY(%s)`` with the ids as one array parameter (PostgreSQL). Django's ``__in``
-    makes one parameter of each id, and for the 10,000 ids of a big feed preparing and quoting
-    them took several times as long as running the query (docs/PERFORMANCE.md)."""
+    """``column = ANY(%s::bigint[])`` with the ids as one array parameter (PostgreSQL). Django's
+    ``__in`` makes one parameter of each id, and for the 10,000 ids of a big feed preparing and
+    quoting them took several times as long as running the query (docs/PERFORMANCE.md)."""
 
     lookup_name = "any_of"
     prepare_rhs = False
@@ -101,8 +102,6 @@ class ActivityQuerySet(models.QuerySet):
         that started before the period, or ends after it."""
         found = self.asking().exclude(ask_level=AskLevel.INFORM).overlapping(start, end)
         if connections[self.db].vendor == "postgresql":
-            from django.contrib.postgres.fields import DateTimeRangeField
-
             envelope = models.Func(
                 "starts_at", "ends_at", function="TSTZRANGE", output_field=DateTimeRangeField()
             )
