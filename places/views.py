@@ -52,10 +52,6 @@ def _filtered(request: HttpRequest) -> tuple[FilterForm, cells.Filters]:
     return form, filters
 
 
-def _elided(page) -> list:
-    return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
-
-
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """The map and, always, the list of the same pins: the list is the page; the map is drawn on
@@ -76,7 +72,6 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page_obj": page,
-            "page_links": _elided(page),
             "query": query.urlencode(),
             "filter_query": query.urlencode(),
             "status_labels": {value: str(label) for value, label in Pin.Status.choices},
@@ -490,7 +485,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "places/moderation.html",
-        {"page_obj": page, "page_links": _elided(page), "query": ""},
+        {"page_obj": page, "query": ""},
     )
 
 
@@ -513,7 +508,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "places/mine.html",
-        {"page_obj": page, "page_links": _elided(page), "query": ""},
+        {"page_obj": page, "query": ""},
     )
 
 

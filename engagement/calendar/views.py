@@ -68,10 +68,6 @@ def with_when(activities):
     return activities
 
 
-def _elided(page) -> list:
-    return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
-
-
 def _related_areas(area: Area) -> list[int]:
     """The areas whose activities concern ``area``: those sharing a ward with it (its wards, its
     district, the county), so a ward's list includes what is planned for its whole district."""
@@ -141,7 +137,6 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page_obj": page,
-            "page_links": _elided(page),
             "query": filter_query(request),
             "officer_view": officer_view,
             "may_add": user.has_perm("calendar.add_activity"),
@@ -496,7 +491,7 @@ def pending(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "calendar/pending.html",
-        {"page_obj": page, "page_links": _elided(page), "query": ""},
+        {"page_obj": page, "query": ""},
     )
 
 

@@ -60,10 +60,6 @@ def _posted(request: HttpRequest):
     return request.POST if request.method == "POST" else None
 
 
-def _elided(page) -> list:
-    return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
-
-
 def _refused(
     request: HttpRequest, title: str, message: str, status: int = 403, back_url: str = ""
 ) -> HttpResponse:
@@ -150,7 +146,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "forums/index.html",
-        {"page_obj": page, "page_links": _elided(page), "query": ""},
+        {"page_obj": page, "query": ""},
     )
 
 
@@ -176,7 +172,6 @@ def forum_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "facilitators": facilitators,
             "consultation": consultation,
             "page_obj": page,
-            "page_links": _elided(page),
             "query": "",
             "may_start": _can(request.user, "forums.add_thread", forum),
             "facilitator": may_facilitate(request.user, forum),
@@ -539,5 +534,5 @@ def flagged(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "forums/flagged.html",
-        {"forum": forum, "page_obj": page, "page_links": _elided(page), "query": ""},
+        {"forum": forum, "page_obj": page, "query": ""},
     )

@@ -15,6 +15,14 @@ register = template.Library()
 
 
 @register.filter
+def elided_pages(page) -> list:
+    """The page numbers a list's pagination links to: the first and last, two either side of the
+    current one, and ``Paginator.ELLIPSIS`` for the gaps (thousands of pages of written answers
+    would otherwise be thousands of links)."""
+    return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+
+
+@register.filter
 def section_navigation(request) -> list[dict]:
     """The platform's sections, each marked "page" when it is the current page or "true" when the
     current page is inside it (for ``aria-current``)."""

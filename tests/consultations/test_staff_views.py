@@ -232,6 +232,25 @@ def test_written_answers_are_paged_keeping_the_search(client, officer, consultat
     assert client.get(text_url(consultation), {"page": "999"}).status_code == 200
 
 
+def test_many_pages_of_answers_link_to_the_nearby_pages_only(
+    client, officer, consultation, monkeypatch
+):
+    """Thousands of answers must not make thousands of page links: the first and last pages, two
+    either side of the current one, and an ellipsis for each gap."""
+    from consultations import staff
+
+    monkeypatch.setattr(staff, "ANSWERS_PER_PAGE", 1)
+    for n in range(12):
+        respond(consultation, {LONG_TEXT: f"Bench number {n}"})
+    client.force_login(officer)
+    html = client.get(text_url(consultation), {"q": "bench", "page": 6}).content.decode()
+    assert 'aria-label="Pages of results"' in html
+    linked = [int(n) for n in re.findall(r"page=(\d+)\" aria-label=", html)]
+    assert linked == [1, 4, 5, 6, 7, 8, 12]
+    assert html.count("govuk-pagination__item--ellipses") == 2
+    assert 'aria-current="page">6<' in html
+
+
 def test_written_answers_can_be_searched(client, officer, consultation):
     for text in ("Parking is hard", "More trees", "parking at night"):
         respond(consultation, {LONG_TEXT: text})
